@@ -1,0 +1,28 @@
+export { Parameter, isFloatArray, type FloatArray, type ParameterOptions } from "./parameter.js";
+export {
+  Optimizer,
+  type BaseOptions,
+  type OptimizerSettings,
+  type OptimizerStateDict,
+  type ParamGroup,
+  type ParamGroupInput,
+  type ParamState,
+} from "./optimizer.js";
+export { StateDictError, type OptionSpec, type OptionSpecs } from "./validation.js";
+export { SGD, type SGDOptions } from "./algorithms/sgd.js";
+export { Adagrad, type AdagradOptions } from "./algorithms/adagrad.js";
+export { Adadelta, type AdadeltaOptions } from "./algorithms/adadelta.js";
+export { RMSprop, type RMSpropOptions } from "./algorithms/rmsprop.js";
+export { Adam, AdamW, type AdamOptions } from "./algorithms/adam.js";
+export { Adamax, type AdamaxOptions } from "./algorithms/adamax.js";
+export { NAdam, type NAdamOptions } from "./algorithms/nadam.js";
+export { RAdam, type RAdamOptions } from "./algorithms/radam.js";
+export { AdaBound, AMSBound, AdaBoundW, type AdaBoundOptions } from "./algorithms/adabound.js";
+export {
+  algorithms,
+  algorithmNames,
+  createOptimizer,
+  isAlgorithmName,
+  type AlgorithmInfo,
+  type OptionInfo,
+} from "./registry.js";

@@ -1,0 +1,486 @@
+import {
+  type FloatArray,
+  Parameter,
+  checkGradMatches,
+  dtypeOf,
+  isFloatArray,
+} from "./parameter.js";
+import { decodeArray, encodeArray, type EncodedArray } from "./encoding.js";
+import {
+  type OptionSpec,
+  type OptionSpecs,
+  StateDictError,
+  checkOption,
+  describeValue,
+  resolveOptions,
+} from "./validation.js";
+
+/**
+ * Options every optimizer accepts.
+ *
+ * - `lr`: the learning rate η. Any value ≥ 0 may be set between steps, as a
+ *   scheduler does; 0 leaves the parameters unchanged while the state still advances.
+ * - `weightDecay`: λ. L2 weight decay adds λθ to the gradient, except in the
+ *   decoupled forms (AdamW, AdaBoundW) whose docs say how they decay.
+ * - `maximize`: climb the objective instead of descending it. The sign flip
+ *   happens before weight decay, so decay still pulls the weights towards zero.
+ */
+export interface BaseOptions {
+  lr: number;
+  weightDecay: number;
+  maximize: boolean;
+}
+
+/** Settings of an optimizer as a whole, not of a parameter group. */
+export interface OptimizerSettings {
+  /**
+   * On a non-finite gradient element, skip the whole step (no parameter or
+   * state changes) and count it in `skippedSteps`, instead of throwing. Default false.
+   */
+  skipNonFinite?: boolean;
+  /** Receives warnings, once per kind per optimizer. Default: `console.warn`. */
+  onWarning?: (message: string) => void;
+}
+
+/** A parameter group as given to a constructor: parameters plus option overrides. */
+export type ParamGroupInput<O> = Partial<O> & { params: readonly Parameter[] };
+
+/**
+ * A parameter group: its parameters and the options in force for them.
+ * Other keys (a scheduler's `initialLr`, say) are kept and saved with the state.
+ */
+export type ParamGroup<O> = O & { params: Parameter[]; [extra: string]: unknown };
+
+/** Per-parameter optimizer state. */
+export interface ParamState {
+  /** Steps taken by this parameter (steps where its grad was `null` do not count). */
+  step: number;
+  /** Named buffers of the parameter's element type and length. */
+  buffers: Record<string, FloatArray>;
+  /** Named scalars, such as NAdam's running momentum product. */
+  scalars: Record<string, number>;
+}
+
+/** The JSON-safe form of an optimizer's state, from {@link Optimizer.stateDict}. */
+export interface OptimizerStateDict {
+  format: "descent-optimizer";
+  version: 1;
+  algorithm: string;
+  skippedSteps: number;
+  /** Each group's options and the global indices of its parameters. */
+  paramGroups: Array<Record<string, unknown> & { params: number[] }>;
+  /** State by global parameter index; parameters that never stepped are absent. */
+  state: Record<
+    string,
+    { step: number; scalars: Record<string, number>; buffers: Record<string, EncodedArray> }
+  >;
+}
+
+const STATE_FORMAT = "descent-optimizer";
+const STATE_VERSION = 1;
+const SETTING_NAMES = ["skipNonFinite", "onWarning"] as const;
+
+/** Static description an algorithm class gives to the base class. */
+export interface AlgorithmDescription {
+  /** Lowercase name, as {@link createOptimizer} takes it and state dicts record it. */
+  algorithm: string;
+  /** Display name used in messages, e.g. "Adam". */
+  displayName: string;
+  specs: OptionSpecs;
+  /** Names of the buffers the algorithm may keep per parameter. */
+  buffers: readonly string[];
+}
+
+/**
+ * The base class of every optimizer. It owns parameter groups, per-parameter
+ * state and step counts, state save and load, and the input checks that run
+ * before anything changes. A subclass supplies option specs, state creation
+ * and one update kernel.
+ */
+export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
+  /** The options in force for each group of parameters. Change `lr` here between steps. */
+  readonly paramGroups: ParamGroup<O>[] = [];
+  /** The options given at construction, completed with the algorithm's defaults. */
+  readonly defaults: O;
+  /** Per-parameter state, created at a parameter's first step. */
+  readonly state = new Map<Parameter, ParamState>();
+  /** Steps skipped because a gradient held NaN or ±Infinity (with `skipNonFinite`). */
+  skippedSteps = 0;
+
+  protected readonly description: AlgorithmDescription;
+  private readonly skipNonFinite: boolean;
+  private readonly onWarning: (message: string) => void;
+  private readonly warned = new Set<string>();
+  private readonly specEntries: ReadonlyArray<readonly [string, OptionSpec]>;
+
+  protected constructor(
+    description: AlgorithmDescription,
+    params: readonly Parameter[] | readonly ParamGroupInput<O>[],
+    options: Partial<O> & OptimizerSettings,
+  ) {
+    this.description = description;
+    this.specEntries = Object.entries(description.specs);
+    const { skipNonFinite = false, onWarning, ...hyper } = options;
+    const where = description.displayName;
+    if (typeof skipNonFinite !== "boolean") {
+      throw new TypeError(
+        `${where}: skipNonFinite must be true or false, got ${describeValue(skipNonFinite)}.`,
+      );
+    }
+    if (onWarning !== undefined && typeof onWarning !== "function") {
+      throw new TypeError(
+        `${where}: onWarning must be a function (message: string) => void, got ${describeValue(onWarning)}.`,
+      );
+    }
+    this.skipNonFinite = skipNonFinite;
+    this.onWarning = onWarning ?? ((message) => globalThis.console?.warn(message));
+    this.defaults = resolveOptions(where, description.specs, hyper) as unknown as O;
+    this.checkCombination(this.defaults, where);
+
+    for (const group of normalizeGroups(where, params)) this.addParamGroup(group);
+  }
+
+  /** Lowercase algorithm name, e.g. `"adam"`. */
+  get algorithm(): string {
+    return this.description.algorithm;
+  }
+
+  /**
+   * Adds a group of parameters with its own option overrides; the rest come
+   * from {@link defaults}.
+   * @throws TypeError if a parameter is already in this optimizer or an option is invalid.
+   */
+  addParamGroup(group: ParamGroupInput<O>): void {
+    const where = `${this.description.displayName} group ${this.paramGroups.length}`;
+    const { params, ...overrides } = group;
+    if (!Array.isArray(params) || params.length === 0) {
+      throw new TypeError(
+        `${where}: params must be a non-empty array of Parameter, got ${describeValue(params)}. ` +
+          `Pass at least one Parameter.`,
+      );
+    }
+    const seen = new Set(this.paramGroups.flatMap((g) => g.params));
+    params.forEach((param, index) => {
+      if (!(param instanceof Parameter)) {
+        throw new TypeError(
+          `${where}: params[${index}] must be a Parameter, got ${describeValue(param)}. ` +
+            `Wrap arrays with new Parameter(data).`,
+        );
+      }
+      if (seen.has(param)) {
+        throw new TypeError(
+          `${where}: params[${index}]${param.name ? ` ("${param.name}")` : ""} is listed twice; ` +
+            `each parameter may appear in one group only, once. Remove the duplicate.`,
+        );
+      }
+      seen.add(param);
+    });
+    const resolved = resolveOptions(
+      where,
+      this.description.specs,
+      overrides,
+      this.defaults as unknown as Record<string, unknown>,
+    );
+    this.checkCombination(resolved as unknown as O, where);
+    const full = { ...overrides, ...resolved, params: [...params] } as ParamGroup<O>;
+    this.initGroup(full);
+    this.paramGroups.push(full);
+  }
+
+  /**
+   * Performs one optimization step on every parameter whose `grad` is not null.
+   *
+   * All inputs are checked first: group options, each gradient's type and
+   * length, and that every gradient element is finite. A failed check throws
+   * before any parameter or state changes.
+   *
+   * @param closure Optional function that recomputes the gradients and returns the loss.
+   * @returns The closure's loss, or `undefined` without a closure.
+   * @throws RangeError for an option out of range or a non-finite gradient.
+   * @throws TypeError for a gradient of the wrong type or length.
+   */
+  step(closure?: () => number): number | undefined {
+    const loss = closure?.();
+    for (let g = 0; g < this.paramGroups.length; g++) this.checkGroup(g);
+    if (!this.checkGradients()) return loss;
+
+    for (const group of this.paramGroups) {
+      for (const param of group.params) {
+        const grad = param.grad;
+        if (grad === null) continue;
+        let state = this.state.get(param);
+        if (state === undefined) {
+          state = { step: 0, buffers: this.initState(param, group), scalars: {} };
+          this.state.set(param, state);
+        }
+        state.step += 1;
+        this.update(param.data, grad, state, group);
+      }
+    }
+    return loss;
+  }
+
+  /** Sets every gradient to zero, or to `null` with `setToNone`. */
+  zeroGrad(setToNone = false): void {
+    for (const group of this.paramGroups) {
+      for (const param of group.params) {
+        if (setToNone) param.grad = null;
+        else param.grad?.fill(0);
+      }
+    }
+  }
+
+  /**
+   * Returns the optimizer's state as a JSON-safe object. Buffers are stored
+   * bit-exactly, so `loadStateDict(JSON.parse(JSON.stringify(saved)))` continues
+   * exactly as the original would.
+   */
+  stateDict(): OptimizerStateDict {
+    const state: OptimizerStateDict["state"] = {};
+    let index = 0;
+    const paramGroups = this.paramGroups.map((group) => {
+      const { params, ...options } = group;
+      const indices = params.map((param) => {
+        const entry = this.state.get(param);
+        if (entry) {
+          const buffers: Record<string, EncodedArray> = {};
+          for (const [name, buffer] of Object.entries(entry.buffers)) {
+            buffers[name] = encodeArray(buffer);
+          }
+          state[String(index)] = { step: entry.step, scalars: { ...entry.scalars }, buffers };
+        }
+        return index++;
+      });
+      return { ...cloneJson(options), params: indices };
+    });
+    return {
+      format: STATE_FORMAT,
+      version: STATE_VERSION,
+      algorithm: this.description.algorithm,
+      skippedSteps: this.skippedSteps,
+      paramGroups,
+      state,
+    };
+  }
+
+  /**
+   * Replaces group options and per-parameter state with a saved state dict.
+   * Everything is checked before anything is replaced.
+   * @throws StateDictError for a dict of another format, version, algorithm,
+   *   group layout, parameter shape or element type.
+   */
+  loadStateDict(dict: OptimizerStateDict): void {
+    const where = `${this.description.displayName}.loadStateDict`;
+    const fail = (problem: string, fix: string): never => {
+      throw new StateDictError(`${where}: ${problem}. ${fix}`);
+    };
+    if (dict === null || typeof dict !== "object") {
+      fail(`expected a state dict object, got ${describeValue(dict)}`, "Pass what stateDict() returned");
+    }
+    if (dict.format !== STATE_FORMAT || dict.version !== STATE_VERSION) {
+      fail(
+        `expected format "${STATE_FORMAT}" version ${STATE_VERSION}, got ${describeValue(dict.format)} version ${describeValue(dict.version)}`,
+        "Save the state with this version of descent's stateDict()",
+      );
+    }
+    if (dict.algorithm !== this.description.algorithm) {
+      fail(
+        `the state dict was saved by "${dict.algorithm}" but this optimizer is "${this.description.algorithm}"`,
+        `Load it into createOptimizer("${dict.algorithm}", ...) instead`,
+      );
+    }
+    if (!Array.isArray(dict.paramGroups) || dict.paramGroups.length !== this.paramGroups.length) {
+      fail(
+        `the state dict has ${describeValue(dict.paramGroups?.length)} parameter groups but this optimizer has ${this.paramGroups.length}`,
+        "Build the optimizer with the same groups as the one that was saved",
+      );
+    }
+    const params = this.paramGroups.flatMap((group) => group.params);
+    const newGroups = this.paramGroups.map((group, g) =>
+      this.decodeGroup(dict.paramGroups[g], group, g, fail),
+    );
+    const newState = new Map<Parameter, ParamState>();
+    for (const [key, entry] of Object.entries(dict.state ?? {})) {
+      const param = params[Number(key)];
+      if (param === undefined) {
+        fail(`state entry ${key} has no parameter (this optimizer has ${params.length})`, "Build the optimizer with the same parameters");
+      }
+      newState.set(param, this.decodeParamState(entry, param, key, fail));
+    }
+
+    this.paramGroups.forEach((group, g) => {
+      for (const key of Object.keys(group)) if (key !== "params") delete group[key];
+      Object.assign(group, newGroups[g]);
+    });
+    this.state.clear();
+    for (const [param, entry] of newState) this.state.set(param, entry);
+    this.skippedSteps = Number.isInteger(dict.skippedSteps) ? dict.skippedSteps : 0;
+  }
+
+  /** Sends `message` to the warning handler once per `kind` for this optimizer. */
+  protected warnOnce(kind: string, message: string): void {
+    if (this.warned.has(kind)) return;
+    this.warned.add(kind);
+    this.onWarning(message);
+  }
+
+  /** Creates the buffers of one parameter, at its first step. */
+  protected abstract initState(param: Parameter, group: ParamGroup<O>): Record<string, FloatArray>;
+
+  /**
+   * Updates `theta` in place from `grad` for one parameter; `state.step` already
+   * counts this step. Runs only after every input check passed.
+   */
+  protected abstract update(
+    theta: FloatArray,
+    grad: FloatArray,
+    state: ParamState,
+    group: ParamGroup<O>,
+  ): void;
+
+  /** Checks options that constrain each other; called for defaults, each group and each step. */
+  protected checkCombination(_options: O, _where: string): void {}
+
+  /** Adds algorithm-specific keys to a new group (AdaBound records its starting lr). */
+  protected initGroup(_group: ParamGroup<O>): void {}
+
+  private checkGroup(index: number): void {
+    const group = this.paramGroups[index];
+    const where = `${this.description.displayName} group ${index}`;
+    for (const [name, spec] of this.specEntries) {
+      checkOption(where, name, spec, group[name]);
+    }
+    this.checkCombination(group, where);
+  }
+
+  /** Returns false when the step must be skipped because of a non-finite gradient. */
+  private checkGradients(): boolean {
+    const where = `${this.description.displayName}.step`;
+    for (let g = 0; g < this.paramGroups.length; g++) {
+      const params = this.paramGroups[g].params;
+      for (let p = 0; p < params.length; p++) {
+        const param = params[p];
+        if (param.grad === null) continue;
+        const label = param.name ? `"${param.name}"` : `${p} of group ${g}`;
+        checkGradMatches(param.data, param.grad, `${where}: parameter ${label}`);
+        const buffers = this.state.get(param)?.buffers;
+        for (const name in buffers) {
+          if (buffers[name].length !== param.data.length) {
+            throw new TypeError(
+              `${where}: parameter ${label} now has ${param.data.length} elements but its state has ${buffers[name].length}. ` +
+                `Keep a parameter's length fixed, or build a new optimizer for the resized parameter.`,
+            );
+          }
+        }
+        const bad = firstNonFinite(param.grad);
+        if (bad < 0) continue;
+        if (this.skipNonFinite) {
+          this.skippedSteps += 1;
+          this.warnOnce(
+            "nonFinite",
+            `${where}: skipped a step because the gradient of parameter ${label} holds ${param.grad[bad]} at index ${bad}. ` +
+              `skippedSteps counts such steps.`,
+          );
+          return false;
+        }
+        throw new RangeError(
+          `${where}: the gradient of parameter ${label} holds ${param.grad[bad]} at index ${bad}; ` +
+            `every gradient element must be finite. Find where the loss or gradient overflows, ` +
+            `or pass skipNonFinite: true to skip such steps.`,
+        );
+      }
+    }
+    return true;
+  }
+
+  private decodeGroup(
+    saved: unknown,
+    current: ParamGroup<O>,
+    index: number,
+    fail: (problem: string, fix: string) => never,
+  ): Record<string, unknown> {
+    if (saved === null || typeof saved !== "object") {
+      fail(`paramGroups[${index}] is ${describeValue(saved)}, not an object`, "Pass what stateDict() returned");
+    }
+    const { params, ...options } = saved as Record<string, unknown>;
+    if (!Array.isArray(params) || params.length !== current.params.length) {
+      fail(
+        `group ${index} was saved with ${describeValue((params as unknown[] | undefined)?.length)} parameters but has ${current.params.length} here`,
+        "Build the optimizer with the same parameters in each group",
+      );
+    }
+    const where = `${this.description.displayName}.loadStateDict group ${index}`;
+    try {
+      for (const [name, spec] of this.specEntries) checkOption(where, name, spec, options[name]);
+      this.checkCombination(options as unknown as O, where);
+    } catch (error) {
+      fail(`group ${index} holds an invalid option: ${(error as Error).message}`, "Save the state again");
+    }
+    return cloneJson(options);
+  }
+
+  private decodeParamState(
+    entry: unknown,
+    param: Parameter,
+    key: string,
+    fail: (problem: string, fix: string) => never,
+  ): ParamState {
+    const { step, scalars, buffers } = (entry ?? {}) as Record<string, unknown>;
+    if (!Number.isInteger(step) || (step as number) < 0) {
+      fail(`state ${key} has step ${describeValue(step)}, not an integer >= 0`, "Pass what stateDict() returned");
+    }
+    const decoded: Record<string, FloatArray> = {};
+    for (const [name, encoded] of Object.entries((buffers ?? {}) as Record<string, EncodedArray>)) {
+      if (!this.description.buffers.includes(name)) {
+        fail(
+          `state ${key} has a buffer "${name}", which ${this.description.displayName} does not keep (it keeps ${this.description.buffers.join(", ")})`,
+          "Load a state dict saved by the same algorithm",
+        );
+      }
+      const array = decodeArray(encoded, `state ${key} buffer ${name}`, fail);
+      if (dtypeOf(array) !== dtypeOf(param.data) || array.length !== param.data.length) {
+        fail(
+          `state ${key} buffer "${name}" is ${dtypeOf(array)}[${array.length}] but parameter ${key} is ${dtypeOf(param.data)}[${param.data.length}]`,
+          "Load the state into parameters of the same shape and element type",
+        );
+      }
+      decoded[name] = array;
+    }
+    const numbers: Record<string, number> = {};
+    for (const [name, value] of Object.entries((scalars ?? {}) as Record<string, unknown>)) {
+      if (typeof value !== "number") fail(`state ${key} scalar "${name}" is ${describeValue(value)}`, "Pass what stateDict() returned");
+      numbers[name] = value;
+    }
+    return { step: step as number, buffers: decoded, scalars: numbers };
+  }
+}
+
+/** Returns the index of the first NaN or ±Infinity in `values`, or -1. */
+function firstNonFinite(values: FloatArray): number {
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    if (x - x !== 0) return i;
+  }
+  return -1;
+}
+
+function normalizeGroups<O>(
+  where: string,
+  params: readonly Parameter[] | readonly ParamGroupInput<O>[],
+): ParamGroupInput<O>[] {
+  if (!Array.isArray(params) || params.length === 0) {
+    throw new TypeError(
+      `${where}: params must be a non-empty array of Parameter or of parameter groups, ` +
+        `got ${describeValue(params)}. Pass [new Parameter(data), ...].`,
+    );
+  }
+  const allGroups = params.every((p) => !(p instanceof Parameter) && !isFloatArray(p) && typeof p === "object" && p !== null && "params" in p);
+  if (allGroups) return params as ParamGroupInput<O>[];
+  return [{ params: params as Parameter[] } as unknown as ParamGroupInput<O>];
+}
+
+function cloneJson(value: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+}
+
+export { SETTING_NAMES };

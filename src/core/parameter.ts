@@ -1,0 +1,119 @@
+import { describeValue } from "./validation.js";
+
+/** Element storage a {@link Parameter} accepts: single or double precision. */
+export type FloatArray = Float32Array | Float64Array;
+
+/** Options for {@link Parameter}. */
+export interface ParameterOptions {
+  /**
+   * Gradient buffer, of the same array type and length as `data`. Defaults to
+   * a zero-filled array; pass `null` to start without a gradient.
+   */
+  grad?: FloatArray | null;
+  /** Tensor shape; its product must equal `data.length`. Defaults to `[data.length]`. */
+  shape?: readonly number[];
+  /** Name used in error messages. */
+  name?: string;
+}
+
+/**
+ * A tensor that an optimizer updates in place: `data` holds the values and
+ * `grad` the gradient of the loss with respect to them.
+ *
+ * `step()` skips a parameter whose `grad` is `null`, leaving its state untouched,
+ * as PyTorch skips parameters without a gradient.
+ *
+ * @example
+ * ```ts
+ * const w = new Parameter(new Float32Array(784 * 10), { shape: [784, 10] });
+ * w.grad!.fill(0.5);
+ * ```
+ */
+export class Parameter {
+  data: FloatArray;
+  grad: FloatArray | null;
+  readonly shape: readonly number[];
+  readonly name: string | undefined;
+
+  /**
+   * @throws TypeError if `data` is not a Float32Array or Float64Array, or if
+   *   `grad` differs from it in type or length.
+   * @throws RangeError if `shape` does not describe `data.length` elements.
+   */
+  constructor(data: FloatArray, options: ParameterOptions = {}) {
+    if (!isFloatArray(data)) {
+      throw new TypeError(
+        `Parameter: data must be a Float32Array or Float64Array, got ${describeValue(data)}. ` +
+          `Wrap the values, e.g. new Float32Array(values).`,
+      );
+    }
+    const shape = options.shape ?? [data.length];
+    const size = shape.reduce((product, n) => product * n, 1);
+    if (!shape.every((n) => Number.isInteger(n) && n >= 0) || size !== data.length) {
+      throw new RangeError(
+        `Parameter${options.name ? ` "${options.name}"` : ""}: shape [${shape.join(", ")}] ` +
+          `must hold exactly data.length = ${data.length} elements, got ${size}. ` +
+          `Pass a shape whose product is ${data.length}.`,
+      );
+    }
+    const grad =
+      options.grad === undefined
+        ? (new (data.constructor as FloatArrayConstructor)(data.length) as FloatArray)
+        : options.grad;
+    const label = options.name ? `Parameter "${options.name}"` : "Parameter";
+    if (grad !== null) checkGradMatches(data, grad, label);
+    this.data = data;
+    this.grad = grad;
+    this.shape = [...shape];
+    this.name = options.name;
+  }
+}
+
+type FloatArrayConstructor = Float32ArrayConstructor | Float64ArrayConstructor;
+
+/** Tells whether `value` is a Float32Array or a Float64Array. */
+export function isFloatArray(value: unknown): value is FloatArray {
+  return value instanceof Float32Array || value instanceof Float64Array;
+}
+
+/** Name of a float array's element type: `"float32"` or `"float64"`. */
+export function dtypeOf(array: FloatArray): "float32" | "float64" {
+  return array instanceof Float32Array ? "float32" : "float64";
+}
+
+/** Allocates a zero-filled array of the same element type as `like`. */
+export function zerosLike(like: FloatArray): FloatArray {
+  return like instanceof Float32Array
+    ? new Float32Array(like.length)
+    : new Float64Array(like.length);
+}
+
+/**
+ * Checks that `grad` can be a gradient of `data`: same element type, same length.
+ * @param where Start of the error message, naming the parameter.
+ * @throws TypeError naming the parameter and the mismatch.
+ */
+export function checkGradMatches(
+  data: FloatArray,
+  grad: unknown,
+  where: string,
+): asserts grad is FloatArray {
+  if (!isFloatArray(grad)) {
+    throw new TypeError(
+      `${where}: grad must be a ${data.constructor.name} or null, got ${describeValue(grad)}. ` +
+        `Assign a ${data.constructor.name} of length ${data.length}.`,
+    );
+  }
+  if (grad.constructor !== data.constructor) {
+    throw new TypeError(
+      `${where}: grad is a ${grad.constructor.name} but data is a ${data.constructor.name}; ` +
+        `both must have the same element type. Convert the gradient with new ${data.constructor.name}(grad).`,
+    );
+  }
+  if (grad.length !== data.length) {
+    throw new TypeError(
+      `${where}: grad has length ${grad.length} but data has length ${data.length}; ` +
+        `they must be equal. Compute the gradient for all ${data.length} elements.`,
+    );
+  }
+}

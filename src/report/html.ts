@@ -1,0 +1,161 @@
+import { assignColors } from "./palette.js";
+import { SUMMARY_HEADINGS, summarizeRun, summaryCells } from "./summary.js";
+import { runLabel, type ReportInput, type SettingValue } from "./types.js";
+
+/** A chart as the page embeds it. */
+export interface HtmlChart {
+  id: string;
+  title: string;
+  description: string;
+  svg: string;
+}
+
+/**
+ * Builds `report.html`: summary table, charts, settings and each run's
+ * optimizer options, in one file that opens offline.
+ *
+ * Charts are inlined as SVG, styles are inline, and the page has no scripts.
+ * Its Content-Security-Policy blocks every fetch, so a browser shows the same
+ * page with or without a network.
+ */
+export function buildReportHtml(input: ReportInput, charts: readonly HtmlChart[]): string {
+  const title = escapeHtml(input.title);
+  const runCount = input.runs.length;
+  const epochCount = Math.max(0, ...input.runs.map((run) => run.epochs.length));
+
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>${title}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+<h1>${title}</h1>
+<p class="lead">${runCount} ${runCount === 1 ? "run" : "runs"}, up to ${epochCount} ${epochCount === 1 ? "epoch" : "epochs"} each.</p>
+<nav>${charts.map((chart) => `<a href="#${chart.id}">${escapeHtml(chart.title)}</a>`).join("\n")}</nav>
+</header>
+<main>
+<section id="summary">
+<h2>Summary</h2>
+${summaryTable(input)}
+</section>
+<section id="charts">
+<h2>Charts</h2>
+${charts.map(chartFigure).join("\n")}
+</section>
+<section id="settings">
+<h2>Settings</h2>
+${settingsTable(input.settings)}
+<h3>Optimizer options</h3>
+${optionsTable(input)}
+</section>
+</main>
+</body>
+</html>
+`;
+}
+
+function summaryTable(input: ReportInput): string {
+  const colors = assignColors(input.runs.map(runLabel));
+  const head = SUMMARY_HEADINGS.map((heading) => `<th scope="col">${heading}</th>`).join("");
+  const rows = input.runs.map((run) => {
+    const [label, ...numbers] = summaryCells(summarizeRun(run));
+    const swatch = `<span class="swatch" style="background:${colors.get(label)}"></span>`;
+    const cells = numbers.map((cell) => `<td class="num">${escapeHtml(cell)}</td>`);
+    return `<tr><th scope="row">${swatch}${escapeHtml(label)}</th>${cells.join("")}</tr>`;
+  });
+  return `<table class="summary">\n<thead><tr>${head}</tr></thead>\n<tbody>\n${rows.join("\n")}\n</tbody>\n</table>`;
+}
+
+function chartFigure(chart: HtmlChart): string {
+  return `<figure id="${escapeHtml(chart.id)}" class="chart">
+${scopeSvgIds(chart.svg, `${chart.id}-`)}
+<figcaption>${escapeHtml(chart.description)}</figcaption>
+</figure>`;
+}
+
+function settingsTable(settings: Record<string, SettingValue>): string {
+  const rows = Object.entries(settings).map(
+    ([name, value]) =>
+      `<tr><th scope="row">${escapeHtml(name)}</th><td>${escapeHtml(formatSetting(value))}</td></tr>`,
+  );
+  if (rows.length === 0) {
+    return "<p>No settings were recorded.</p>";
+  }
+  return `<table class="settings">\n<tbody>\n${rows.join("\n")}\n</tbody>\n</table>`;
+}
+
+function optionsTable(input: ReportInput): string {
+  const rows = input.runs.map((run) => {
+    const options = Object.entries(run.options)
+      .map(([name, value]) => `${name}: ${JSON.stringify(value)}`)
+      .join(", ");
+    return (
+      `<tr><th scope="row">${escapeHtml(runLabel(run))}</th>` +
+      `<td><code>${escapeHtml(run.optimizer)}</code></td>` +
+      `<td><code>${escapeHtml(options || "defaults")}</code></td></tr>`
+    );
+  });
+  return (
+    '<table class="options">\n<thead><tr><th scope="col">Run</th><th scope="col">Algorithm</th>' +
+    `<th scope="col">Options</th></tr></thead>\n<tbody>\n${rows.join("\n")}\n</tbody>\n</table>`
+  );
+}
+
+function formatSetting(value: SettingValue): string {
+  return value === null ? "none" : String(value);
+}
+
+/**
+ * Prefixes the ids an SVG defines (Vega's clip paths) and its references to
+ * them, so that several SVGs inlined in one page cannot point at each other's
+ * definitions.
+ */
+export function scopeSvgIds(svg: string, prefix: string): string {
+  return svg
+    .replace(/\bid="([^"]+)"/g, `id="${prefix}$1"`)
+    .replace(/url\(#([^)]+)\)/g, `url(#${prefix}$1)`)
+    .replace(/href="#([^"]+)"/g, `href="#${prefix}$1"`);
+}
+
+/** Escapes text for use in HTML content and double-quoted attributes. */
+export function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
+}
+
+const STYLE = `
+:root { color-scheme: light; --ink: #1d2330; --muted: #5b6475; --line: #dde1e8; --accent: #2f5d9e; }
+* { box-sizing: border-box; }
+body { margin: 0; background: #f6f7f9; color: var(--ink);
+  font: 16px/1.5 "DejaVu Sans", system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+header, main { max-width: 1100px; margin: 0 auto; padding: 0 24px; }
+header { padding-top: 32px; }
+h1 { font-size: 1.8rem; margin: 0 0 4px; }
+h2 { font-size: 1.3rem; margin: 40px 0 12px; padding-bottom: 6px; border-bottom: 1px solid var(--line); }
+h3 { font-size: 1.05rem; margin: 28px 0 10px; }
+.lead { color: var(--muted); margin: 0 0 12px; }
+nav { display: flex; flex-wrap: wrap; gap: 6px 16px; font-size: 0.9rem; }
+nav a { color: var(--accent); text-decoration: none; }
+nav a:hover { text-decoration: underline; }
+table { border-collapse: collapse; background: #fff; border: 1px solid var(--line); font-size: 0.95rem; }
+th, td { padding: 7px 14px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+thead th { background: #eef1f5; font-weight: 600; }
+tbody th { font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.summary thead th:not(:first-child) { text-align: right; }
+.swatch { display: inline-block; width: 12px; height: 12px; border-radius: 3px; margin-right: 8px; vertical-align: -1px; }
+code { font-family: "DejaVu Sans Mono", ui-monospace, Menlo, Consolas, monospace; font-size: 0.85rem; }
+figure.chart { margin: 0 0 24px; padding: 12px; background: #fff; border: 1px solid var(--line); border-radius: 6px; }
+figure.chart svg { display: block; width: 100%; height: auto; }
+figcaption { color: var(--muted); font-size: 0.9rem; margin: 6px 4px 0; }
+main { padding-bottom: 48px; }
+`;

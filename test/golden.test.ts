@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { Parameter, createOptimizer, type FloatArray } from "../src/index.js";
+import {
+  type FixedCase,
+  closeTo,
+  loadOptimizerFiles,
+  rosenbrockGradient,
+} from "./helpers/reference.js";
+
+/** float64 must match the reference within the reference data's own rule. */
+const TOLERANCE_FLOAT64 = 1e-10;
+/**
+ * float32 stores parameters and state in single precision (6e-8 relative per
+ * rounding) and the rounding accumulates through the state over 30 steps. The
+ * worst case seen is about 1e-6 (AdamW's defaults), so the float32 bound is
+ * 1e-5 relative to max(1, |expected|).
+ */
+const TOLERANCE_FLOAT32 = 1e-5;
+
+type ArrayType = typeof Float32Array | typeof Float64Array;
+
+function runFixedCase(c: FixedCase, ArrayType: ArrayType): { worst: number; where: string } {
+  const params = c.params.map((t) => new Parameter(new ArrayType(t.data), { shape: t.shape }));
+  const opt = createOptimizer(c.algorithm, params, c.options);
+  let worst = 0;
+  let where = "";
+  for (let k = 0; k < c.steps; k++) {
+    if (c.lrPerStep) opt.paramGroups[0].lr = c.lrPerStep[k];
+    params.forEach((p, i) => (p.grad as FloatArray).set(c.grads[k][i]));
+    opt.step();
+    params.forEach((p, i) => {
+      c.expected[k][i].forEach((e, j) => {
+        const error = Math.abs(p.data[j] - e) / Math.max(1, Math.abs(e));
+        if (!(error <= worst)) {
+          worst = Number.isNaN(error) ? Infinity : error;
+          where = `step ${k + 1}, tensor ${i}, element ${j}: got ${p.data[j]}, expected ${e}`;
+        }
+      });
+    });
+  }
+  return { worst, where };
+}
+
+const files = loadOptimizerFiles();
+
+describe("reference vectors", () => {
+  it("cover every algorithm family", () => {
+    const families = files.map((f) => f.family).sort();
+    expect(families).toEqual(
+      ["adabound", "adadelta", "adagrad", "adam", "adamax", "adamw", "nadam", "radam", "rmsprop", "sgd"],
+    );
+  });
+
+  for (const file of files) {
+    describe(file.family, () => {
+      for (const c of file.cases) {
+        it(`${c.name} matches in float64`, () => {
+          const { worst, where } = runFixedCase(c, Float64Array);
+          expect(worst, where).toBeLessThanOrEqual(TOLERANCE_FLOAT64);
+        });
+
+        it(`${c.name} matches in float32`, () => {
+          const { worst, where } = runFixedCase(c, Float32Array);
+          expect(worst, where).toBeLessThanOrEqual(TOLERANCE_FLOAT32);
+        });
+      }
+
+      for (const c of file.closedLoop) {
+        it(`${c.name} follows the Rosenbrock trajectory`, () => {
+          const w = new Parameter(new Float64Array(c.start));
+          const opt = createOptimizer(c.algorithm, [w], c.options);
+          const byStep = new Map(c.trajectory.map((point) => [point.step, point]));
+          for (let step = 1; step <= c.steps; step++) {
+            (w.grad as FloatArray).set(rosenbrockGradient(w.data[0], w.data[1]));
+            opt.step();
+            const point = byStep.get(step);
+            if (!point) continue;
+            expect(closeTo(w.data[0], point.params[0], TOLERANCE_FLOAT64), `x at step ${step}: ${w.data[0]} vs ${point.params[0]}`).toBe(true);
+            expect(closeTo(w.data[1], point.params[1], TOLERANCE_FLOAT64), `y at step ${step}: ${w.data[1]} vs ${point.params[1]}`).toBe(true);
+          }
+        });
+      }
+    });
+  }
+});
