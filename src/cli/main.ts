@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { registerList } from "./commands/list.js";
+
+/** Builds the `descent` command-line program with every command registered. */
+export function buildProgram(): Command {
+  const program = new Command("descent")
+    .description("Gradient-descent optimizers from SGD to AdaBound: compare them, train with them, watch them.")
+    .showHelpAfterError()
+    .configureOutput({ outputError: (text, write) => write(text) });
+  registerList(program);
+  return program;
+}
+
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((error: unknown) => {
+    process.stderr.write(`descent: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });
