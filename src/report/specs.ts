@@ -81,14 +81,14 @@ function lineCharts(input: ReportInput): LineChart[] {
   return [
     {
       id: "loss-per-step",
-      title: "Training loss per step",
+      title: "Training loss per step (smoothed)",
       description:
         "Minibatch training loss, smoothed by an exponential moving " +
         `average over about ${span} steps, on a log scale.`,
       rows: runs.flatMap((run) => smoothedLossRows(run, span)),
       x: "step",
       y: "loss",
-      yTitle: `training loss (smoothed over ${span} steps)`,
+      yTitle: "training loss",
       yScale: "log",
       points: false,
     },
