@@ -154,7 +154,7 @@ abstract class BoundedAdam extends Optimizer<AdaBoundOptions> {
  * const w = new Parameter(new Float64Array([1]));
  * const opt = new AdaBound([w], { lr: 0.01 });
  * w.grad!.set([1]);
- * opt.step(); // w.data[0] ≈ 0.999: the first step is clipped to the upper bound
+ * opt.step(); // w.data[0] ≈ 0.99: inside the wide early bounds the step is Adam's
  * ```
  * @see Luo, Xiong, Liu & Sun, "Adaptive Gradient Methods with Dynamic Bound of Learning Rate", ICLR 2019. https://openreview.net/forum?id=Bkg3g2R9FX
  */

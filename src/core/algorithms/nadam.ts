@@ -68,7 +68,7 @@ const SPECS = {
  * const w = new Parameter(new Float64Array([1]));
  * const opt = new NAdam([w], { lr: 0.1 });
  * w.grad!.set([1]);
- * opt.step(); // w.data[0] ≈ 0.9
+ * opt.step(); // w.data[0] ≈ 0.894
  * ```
  * @see Dozat, "Incorporating Nesterov Momentum into Adam", ICLR 2016 workshop. https://openreview.net/forum?id=OM0jvwB8jIp57ZJjtNEZ
  */
