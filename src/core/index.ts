@@ -26,3 +26,4 @@ export {
   type AlgorithmInfo,
   type OptionInfo,
 } from "./registry.js";
+export { effectiveLearningRate, type EffectiveLrSummary } from "./effective-lr.js";

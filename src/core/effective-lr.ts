@@ -1,0 +1,117 @@
+import type { Optimizer, ParamGroup, ParamState } from "./optimizer.js";
+import type { BaseOptions } from "./optimizer.js";
+
+type Group = ParamGroup<BaseOptions> & Record<string, unknown>;
+
+/**
+ * Returns the per-element step size of one parameter at its last step: the
+ * factor that multiplies the gradient (SGD, Adagrad, Adadelta, RMSprop
+ * without momentum) or the first moment (the Adam family, Adamax, AdaBound).
+ */
+function stepSizeAt(
+  algorithm: string,
+  state: ParamState,
+  group: Group,
+  i: number,
+): number {
+  const t = state.step;
+  const lr = group.lr;
+  const b = state.buffers;
+  const betas = group.betas as [number, number] | undefined;
+  switch (algorithm) {
+    case "adagrad":
+      return lr / (1 + (t - 1) * (group.lrDecay as number)) / (Math.sqrt(b.sum[i]) + (group.eps as number));
+    case "adadelta":
+      return (lr * Math.sqrt(b.u[i] + (group.eps as number))) / Math.sqrt(b.v[i] + (group.eps as number));
+    case "rmsprop":
+      return lr / (Math.sqrt(b.v[i]) + (group.eps as number));
+    case "adam":
+    case "adamw": {
+      const [beta1, beta2] = betas as [number, number];
+      const v = group.amsgrad && b.vMax ? b.vMax[i] : b.v[i];
+      return lr / (1 - beta1 ** t) / (Math.sqrt(v / (1 - beta2 ** t)) + (group.eps as number));
+    }
+    case "adamax": {
+      const [beta1] = betas as [number, number];
+      return lr / (1 - beta1 ** t) / b.u[i];
+    }
+    case "nadam": {
+      const [, beta2] = betas as [number, number];
+      return lr / (Math.sqrt(b.v[i] / (1 - beta2 ** t)) + (group.eps as number));
+    }
+    case "radam": {
+      const [beta1, beta2] = betas as [number, number];
+      const c2 = 1 - beta2 ** t;
+      const rhoInf = 2 / (1 - beta2) - 1;
+      const rhoT = rhoInf - (2 * t * beta2 ** t) / c2;
+      if (rhoT <= 5) return lr / (1 - beta1 ** t);
+      const r = Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
+      return (lr * r * Math.sqrt(c2)) / (1 - beta1 ** t) / (Math.sqrt(b.v[i]) + (group.eps as number));
+    }
+    case "adabound":
+    case "amsbound":
+    case "adaboundw": {
+      const [beta1, beta2] = betas as [number, number];
+      const gamma = group.gamma as number;
+      const v = group.amsbound && b.vMax ? b.vMax[i] : b.v[i];
+      const raw = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t) / (Math.sqrt(v) + (group.eps as number));
+      const boundLr = ((group.finalLr as number) * lr) / (group.lrAtConstruction as number);
+      const lower = boundLr * (1 - 1 / (gamma * t + 1));
+      const upper = boundLr * (1 + 1 / (gamma * t));
+      return Math.min(Math.max(raw, lower), upper);
+    }
+    default:
+      return lr;
+  }
+}
+
+/** Summary of the per-element step sizes over every parameter that has stepped. */
+export interface EffectiveLrSummary {
+  median: number;
+  min: number;
+  max: number;
+  /** Number of elements summarised. */
+  count: number;
+}
+
+/**
+ * Summarises the effective learning rate of every element of every parameter
+ * at its last step: η for SGD, η/(√s + ε) for Adagrad, the clipped step size
+ * for AdaBound, and so on (the factor that multiplies the gradient or the first
+ * moment). Adaptive methods differ from SGD here: Adagrad's median falls
+ * towards zero over a run, AdaBound's is squeezed towards `finalLr`.
+ *
+ * @param sampleLimit At most this many elements are read, evenly spaced, so
+ *   the cost stays small for large models. Default 100,000.
+ * @returns `undefined` before any parameter has stepped.
+ */
+export function effectiveLearningRate(
+  optimizer: Optimizer,
+  sampleLimit = 100_000,
+): EffectiveLrSummary | undefined {
+  const entries: Array<[ParamState, Group, number]> = [];
+  let total = 0;
+  for (const group of optimizer.paramGroups) {
+    for (const param of group.params) {
+      const state = optimizer.state.get(param);
+      if (state === undefined || state.step === 0) continue;
+      entries.push([state, group as Group, param.data.length]);
+      total += param.data.length;
+    }
+  }
+  if (total === 0) return undefined;
+
+  const stride = Math.max(1, Math.floor(total / sampleLimit));
+  const values: number[] = [];
+  let offset = 0;
+  for (const [state, group, length] of entries) {
+    for (let i = (stride - (offset % stride)) % stride; i < length; i += stride) {
+      values.push(stepSizeAt(optimizer.algorithm, state, group, i));
+    }
+    offset += length;
+  }
+  values.sort((a, b) => a - b);
+  const middle = values.length >> 1;
+  const median = values.length % 2 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+  return { median, min: values[0], max: values[values.length - 1], count: values.length };
+}
