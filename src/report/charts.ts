@@ -61,7 +61,7 @@ export function svgToPng(svg: string): Buffer {
   return rasterize(svg).asPng();
 }
 
-/** Rasterises an SVG; tests read its pixels. */
+/** Rasterises an SVG with the bundled fonts and returns the image, pixels included. */
 export function rasterize(svg: string) {
   return new Resvg(svg, RESVG_OPTIONS).render();
 }
@@ -70,7 +70,9 @@ export function rasterize(svg: string) {
  * Renders every chart of a report (see `buildChartSpecs` for which ones).
  * Throws before rendering anything if the input is invalid.
  */
-export async function renderCharts(input: ReportInput): Promise<RenderedChart[]> {
+export async function renderCharts(
+  input: ReportInput,
+): Promise<RenderedChart[]> {
   validateReportInput(input);
   const charts: RenderedChart[] = [];
   for (const { spec, ...chart } of buildChartSpecs(input)) {

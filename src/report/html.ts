@@ -18,25 +18,29 @@ export interface HtmlChart {
  * Its Content-Security-Policy blocks every fetch, so a browser shows the same
  * page with or without a network.
  */
-export function buildReportHtml(input: ReportInput, charts: readonly HtmlChart[]): string {
+export function buildReportHtml(
+  input: ReportInput,
+  charts: readonly HtmlChart[],
+): string {
   const title = escapeHtml(input.title);
-  const runCount = input.runs.length;
-  const epochCount = Math.max(0, ...input.runs.map((run) => run.epochs.length));
+  const links = charts.map(
+    (chart) => `<a href="#${chart.id}">${escapeHtml(chart.title)}</a>`,
+  );
 
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">
 <title>${title}</title>
 <style>${STYLE}</style>
 </head>
 <body>
 <header>
 <h1>${title}</h1>
-<p class="lead">${runCount} ${runCount === 1 ? "run" : "runs"}, up to ${epochCount} ${epochCount === 1 ? "epoch" : "epochs"} each.</p>
-<nav>${charts.map((chart) => `<a href="#${chart.id}">${escapeHtml(chart.title)}</a>`).join("\n")}</nav>
+<p class="lead">${escapeHtml(describeRuns(input))}</p>
+<nav>${links.join("\n")}</nav>
 </header>
 <main>
 <section id="summary">
@@ -59,16 +63,30 @@ ${optionsTable(input)}
 `;
 }
 
+/** Allows inline styles and data URIs only, so the page fetches nothing. */
+const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
+function describeRuns(input: ReportInput): string {
+  const runs = input.runs.length;
+  const epochs = Math.max(0, ...input.runs.map((run) => run.epochs.length));
+  const runWord = runs === 1 ? "run" : "runs";
+  const epochWord = epochs === 1 ? "epoch" : "epochs";
+  return `${runs} ${runWord}, up to ${epochs} ${epochWord} each.`;
+}
+
 function summaryTable(input: ReportInput): string {
   const colors = assignColors(input.runs.map(runLabel));
-  const head = SUMMARY_HEADINGS.map((heading) => `<th scope="col">${heading}</th>`).join("");
   const rows = input.runs.map((run) => {
     const [label, ...numbers] = summaryCells(summarizeRun(run));
-    const swatch = `<span class="swatch" style="background:${colors.get(label)}"></span>`;
-    const cells = numbers.map((cell) => `<td class="num">${escapeHtml(cell)}</td>`);
-    return `<tr><th scope="row">${swatch}${escapeHtml(label)}</th>${cells.join("")}</tr>`;
+    const color = colors.get(label);
+    const swatch = `<span class="swatch" style="background:${color}"></span>`;
+    const cells = numbers.map(
+      (cell) => `<td class="num">${escapeHtml(cell)}</td>`,
+    );
+    return rowHeader(swatch + escapeHtml(label)) + cells.join("");
   });
-  return `<table class="summary">\n<thead><tr>${head}</tr></thead>\n<tbody>\n${rows.join("\n")}\n</tbody>\n</table>`;
+  return table("summary", SUMMARY_HEADINGS, rows);
 }
 
 function chartFigure(chart: HtmlChart): string {
@@ -79,14 +97,15 @@ ${scopeSvgIds(chart.svg, `${chart.id}-`)}
 }
 
 function settingsTable(settings: Record<string, SettingValue>): string {
-  const rows = Object.entries(settings).map(
-    ([name, value]) =>
-      `<tr><th scope="row">${escapeHtml(name)}</th><td>${escapeHtml(formatSetting(value))}</td></tr>`,
-  );
-  if (rows.length === 0) {
+  const entries = Object.entries(settings);
+  if (entries.length === 0) {
     return "<p>No settings were recorded.</p>";
   }
-  return `<table class="settings">\n<tbody>\n${rows.join("\n")}\n</tbody>\n</table>`;
+  const rows = entries.map(([name, value]) => {
+    const text = value === null ? "none" : String(value);
+    return rowHeader(escapeHtml(name)) + `<td>${escapeHtml(text)}</td>`;
+  });
+  return table("settings", null, rows);
 }
 
 function optionsTable(input: ReportInput): string {
@@ -95,19 +114,34 @@ function optionsTable(input: ReportInput): string {
       .map(([name, value]) => `${name}: ${JSON.stringify(value)}`)
       .join(", ");
     return (
-      `<tr><th scope="row">${escapeHtml(runLabel(run))}</th>` +
+      rowHeader(escapeHtml(runLabel(run))) +
       `<td><code>${escapeHtml(run.optimizer)}</code></td>` +
-      `<td><code>${escapeHtml(options || "defaults")}</code></td></tr>`
+      `<td><code>${escapeHtml(options || "defaults")}</code></td>`
     );
   });
-  return (
-    '<table class="options">\n<thead><tr><th scope="col">Run</th><th scope="col">Algorithm</th>' +
-    `<th scope="col">Options</th></tr></thead>\n<tbody>\n${rows.join("\n")}\n</tbody>\n</table>`
-  );
+  return table("options", ["Run", "Algorithm", "Options"], rows);
 }
 
-function formatSetting(value: SettingValue): string {
-  return value === null ? "none" : String(value);
+function rowHeader(html: string): string {
+  return `<th scope="row">${html}</th>`;
+}
+
+/** Wraps rows of cells (already HTML) in a table with optional headings. */
+function table(
+  className: string,
+  headings: readonly string[] | null,
+  rows: readonly string[],
+): string {
+  const lines = [`<table class="${className}">`];
+  if (headings !== null) {
+    const cells = headings.map(
+      (heading) => `<th scope="col">${escapeHtml(heading)}</th>`,
+    );
+    lines.push(`<thead><tr>${cells.join("")}</tr></thead>`);
+  }
+  lines.push("<tbody>", ...rows.map((row) => `<tr>${row}</tr>`), "</tbody>");
+  lines.push("</table>");
+  return lines.join("\n");
 }
 
 /**
@@ -133,29 +167,70 @@ export function escapeHtml(text: string): string {
 }
 
 const STYLE = `
-:root { color-scheme: light; --ink: #1d2330; --muted: #5b6475; --line: #dde1e8; --accent: #2f5d9e; }
+:root {
+  color-scheme: light;
+  --ink: #1d2330;
+  --muted: #5b6475;
+  --line: #dde1e8;
+  --accent: #2f5d9e;
+}
 * { box-sizing: border-box; }
-body { margin: 0; background: #f6f7f9; color: var(--ink);
-  font: 16px/1.5 "DejaVu Sans", system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+body {
+  margin: 0;
+  background: #f6f7f9;
+  color: var(--ink);
+  font: 16px/1.5 "DejaVu Sans", system-ui, "Segoe UI", Roboto, sans-serif;
+}
 header, main { max-width: 1100px; margin: 0 auto; padding: 0 24px; }
 header { padding-top: 32px; }
+main { padding-bottom: 48px; }
 h1 { font-size: 1.8rem; margin: 0 0 4px; }
-h2 { font-size: 1.3rem; margin: 40px 0 12px; padding-bottom: 6px; border-bottom: 1px solid var(--line); }
+h2 {
+  font-size: 1.3rem;
+  margin: 40px 0 12px;
+  padding-bottom: 6px;
+  border-bottom: 1px solid var(--line);
+}
 h3 { font-size: 1.05rem; margin: 28px 0 10px; }
 .lead { color: var(--muted); margin: 0 0 12px; }
 nav { display: flex; flex-wrap: wrap; gap: 6px 16px; font-size: 0.9rem; }
 nav a { color: var(--accent); text-decoration: none; }
 nav a:hover { text-decoration: underline; }
-table { border-collapse: collapse; background: #fff; border: 1px solid var(--line); font-size: 0.95rem; }
-th, td { padding: 7px 14px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+table {
+  border-collapse: collapse;
+  background: #fff;
+  border: 1px solid var(--line);
+  font-size: 0.95rem;
+}
+th, td {
+  padding: 7px 14px;
+  border-bottom: 1px solid var(--line);
+  text-align: left;
+  vertical-align: top;
+}
 thead th { background: #eef1f5; font-weight: 600; }
 tbody th { font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .summary thead th:not(:first-child) { text-align: right; }
-.swatch { display: inline-block; width: 12px; height: 12px; border-radius: 3px; margin-right: 8px; vertical-align: -1px; }
-code { font-family: "DejaVu Sans Mono", ui-monospace, Menlo, Consolas, monospace; font-size: 0.85rem; }
-figure.chart { margin: 0 0 24px; padding: 12px; background: #fff; border: 1px solid var(--line); border-radius: 6px; }
+.swatch {
+  display: inline-block;
+  width: 12px;
+  height: 12px;
+  border-radius: 3px;
+  margin-right: 8px;
+  vertical-align: -1px;
+}
+code {
+  font-family: "DejaVu Sans Mono", ui-monospace, Menlo, Consolas, monospace;
+  font-size: 0.85rem;
+}
+figure.chart {
+  margin: 0 0 24px;
+  padding: 12px;
+  background: #fff;
+  border: 1px solid var(--line);
+  border-radius: 6px;
+}
 figure.chart svg { display: block; width: 100%; height: auto; }
 figcaption { color: var(--muted); font-size: 0.9rem; margin: 6px 4px 0; }
-main { padding-bottom: 48px; }
 `;

@@ -3,10 +3,10 @@ import type { TopLevelSpec } from "vega-lite";
 import { assignColors } from "./palette.js";
 import { runLabel, type ReportInput, type RunResult } from "./types.js";
 
-/** Font family of all chart text; `charts.ts` loads a bundled copy for PNGs. */
+/** Font family of all chart text. `charts.ts` loads a bundled copy for PNGs. */
 export const CHART_FONT = "DejaVu Sans";
 
-/** Plot area size in SVG pixels; axes, title and legend add to it. */
+/** Plot area size in SVG pixels. Axes, title and legend add to it. */
 export const CHART_WIDTH = 640;
 export const CHART_HEIGHT = 300;
 
@@ -41,7 +41,7 @@ interface LineChart extends Omit<ChartSpec, "spec"> {
   y: string;
   yTitle: string;
   yScale: YScale;
-  /** Marks each point; needed when a series may have a single point. */
+  /** Marks each point, so that a series of a single point still shows. */
   points: boolean;
   /** Draws test rows dashed and training rows solid (rows carry a `split`). */
   dashBySplit?: boolean;
@@ -109,7 +109,8 @@ function lineCharts(input: ReportInput): LineChart[] {
     {
       id: "test-accuracy",
       title: "Test accuracy per epoch",
-      description: "Share of the test set classified correctly after each epoch.",
+      description:
+        "Share of the test set classified correctly after each epoch.",
       rows: runs.flatMap((run) => epochRows(run, "testAccuracy")),
       x: "epoch",
       y: "testAccuracy",
@@ -146,7 +147,9 @@ function lineCharts(input: ReportInput): LineChart[] {
       title: "Learning rate per step",
       description:
         "Learning rate set for each step" +
-        (lrLog ? ", on a log scale." : ", on a linear scale because some rates are 0."),
+        (lrLog
+          ? ", on a log scale."
+          : ", on a linear scale because some rates are 0."),
       rows: lr,
       x: "step",
       y: "lr",
@@ -162,7 +165,10 @@ function lineCharts(input: ReportInput): LineChart[] {
  * parameter group g after i scheduler steps, as `getLastLr()` returns it after
  * each step. One line per group, on a linear scale.
  */
-export function lrScheduleSpec(values: number[][], title: string): TopLevelSpec {
+export function lrScheduleSpec(
+  values: number[][],
+  title: string,
+): TopLevelSpec {
   validateScheduleValues(values, title);
   const groups = values[0].length;
   const rows: Row[] = values.flatMap((rates, step) =>
@@ -186,7 +192,10 @@ export function lrScheduleSpec(values: number[][], title: string): TopLevelSpec 
     points: values.length <= 60,
   };
   const series = { domain, range: domain.map((label) => colors.get(label)!) };
-  return lineChartSpec(chart, series, { legend: groups > 1, legendTitle: "parameter group" });
+  return lineChartSpec(chart, series, {
+    legend: groups > 1,
+    legendTitle: "parameter group",
+  });
 }
 
 function validateScheduleValues(values: number[][], title: string): void {
@@ -197,7 +206,11 @@ function validateScheduleValues(values: number[][], title: string): void {
   }
   const groups = Array.isArray(values[0]) ? values[0].length : 0;
   values.forEach((rates, step) => {
-    if (!Array.isArray(rates) || rates.length === 0 || rates.length !== groups) {
+    if (
+      !Array.isArray(rates) ||
+      rates.length === 0 ||
+      rates.length !== groups
+    ) {
       throw new RangeError(
         `Schedule "${title}", step ${step}: expected an array of ` +
           `${groups || "at least 1"} rates (one per parameter group, the ` +
@@ -231,7 +244,10 @@ function lineChartSpec(
       field: chart.y,
       type: "quantitative",
       title: chart.yTitle,
-      ...yScaleEncoding(chart.yScale, chart.rows.map((row) => row[chart.y] as number)),
+      ...yScaleEncoding(
+        chart.yScale,
+        chart.rows.map((row) => row[chart.y] as number),
+      ),
     },
     color: {
       field: "run",
@@ -246,7 +262,13 @@ function lineChartSpec(
       field: "split",
       type: "nominal",
       title: "loss",
-      scale: { domain: ["training", "test"], range: [[1, 0], [6, 4]] },
+      scale: {
+        domain: ["training", "test"],
+        range: [
+          [1, 0],
+          [6, 4],
+        ],
+      },
     };
   }
 
@@ -285,7 +307,10 @@ const CHART_CONFIG = {
   point: { size: 28, filled: true },
 };
 
-function yScaleEncoding(scale: YScale, values: number[]): Record<string, unknown> {
+function yScaleEncoding(
+  scale: YScale,
+  values: number[],
+): Record<string, unknown> {
   switch (scale) {
     case "log": {
       const ticks = logTicks(Math.min(...values), Math.max(...values));
@@ -348,7 +373,10 @@ export function smoothingSpan(steps: number): number {
  * given span (decay 1 − 2 / (span + 1)), so early values are not pulled
  * towards 0. A span of 1 returns the values unchanged.
  */
-export function smoothSeries(values: readonly number[], span: number): number[] {
+export function smoothSeries(
+  values: readonly number[],
+  span: number,
+): number[] {
   const decay = 1 - 2 / (span + 1);
   let average = 0;
   let weight = 1;
@@ -362,7 +390,10 @@ export function smoothSeries(values: readonly number[], span: number): number[] 
 /**
  * Keeps every k-th element (and the last) so that at most `maxPoints` remain.
  */
-export function downsample<T>(items: readonly T[], maxPoints = MAX_POINTS_PER_SERIES): T[] {
+export function downsample<T>(
+  items: readonly T[],
+  maxPoints = MAX_POINTS_PER_SERIES,
+): T[] {
   if (items.length <= maxPoints) {
     return [...items];
   }
@@ -392,9 +423,16 @@ function downsampleRows(rows: Row[]): Row[] {
  */
 function smoothedLossRows(run: RunResult, span: number): Row[] {
   const steps = run.steps.filter((s) => Number.isFinite(s.loss) && s.loss > 0);
-  const smoothed = smoothSeries(steps.map((s) => s.loss), span);
+  const smoothed = smoothSeries(
+    steps.map((s) => s.loss),
+    span,
+  );
   const label = runLabel(run);
-  const rows = steps.map((s, i) => ({ run: label, step: s.step, loss: smoothed[i] }));
+  const rows = steps.map((s, i) => ({
+    run: label,
+    step: s.step,
+    loss: smoothed[i],
+  }));
   return downsample(rows);
 }
 
@@ -402,8 +440,12 @@ function epochLossRows(run: RunResult): Row[] {
   const label = runLabel(run);
   const drawable = (loss: number) => Number.isFinite(loss) && loss > 0;
   return run.epochs.flatMap((e) => [
-    ...(drawable(e.trainLoss) ? [{ run: label, epoch: e.epoch, loss: e.trainLoss, split: "training" }] : []),
-    ...(drawable(e.testLoss) ? [{ run: label, epoch: e.epoch, loss: e.testLoss, split: "test" }] : []),
+    ...(drawable(e.trainLoss)
+      ? [{ run: label, epoch: e.epoch, loss: e.trainLoss, split: "training" }]
+      : []),
+    ...(drawable(e.testLoss)
+      ? [{ run: label, epoch: e.epoch, loss: e.testLoss, split: "test" }]
+      : []),
   ]);
 }
 
@@ -414,7 +456,11 @@ function epochRows(run: RunResult, field: "testAccuracy" | "seconds"): Row[] {
     .map((e) => ({ run: label, epoch: e.epoch, [field]: e[field] }));
 }
 
-/** Rows of a per-step rate; a log axis drops zero rates (see `buildChartSpecs`). */
+/**
+ * Rows of a per-step rate. Effective rates of 0 are dropped because their
+ * chart is always on a log axis; learning rates of 0 switch their chart to a
+ * linear axis instead.
+ */
 function stepValueRows(run: RunResult, field: "lr" | "effectiveLr"): Row[] {
   const label = runLabel(run);
   const rows = run.steps

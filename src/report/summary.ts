@@ -6,9 +6,9 @@ export interface RunSummary {
   optimizer: string;
   /** Number of finished epochs. */
   epochs: number;
-  /** Training loss of the last epoch; NaN when the run has no epochs or diverged. */
+  /** Training loss of the last epoch, or NaN when the run has no epochs or diverged. */
   finalTrainLoss: number;
-  /** Highest test accuracy over all epochs, as a fraction; NaN when none is finite. */
+  /** Highest test accuracy over all epochs as a fraction, or NaN when none is finite. */
   bestTestAccuracy: number;
   /** Epoch of `bestTestAccuracy` (the first one on a tie), or null. */
   bestEpoch: number | null;

@@ -40,9 +40,9 @@ export interface RunResult {
   /** Algorithm name as `createOptimizer` takes it, such as `adam`. */
   optimizer: string;
   /**
-   * Name shown in legends and tables. Defaults to `optimizer`; set it when a
-   * report holds several runs of the same optimizer (other options or seeds).
-   * Each run of a report needs a different label.
+   * Name shown in legends and tables, `optimizer` by default. Set it when a
+   * report contains several runs of the same optimizer (other options or
+   * seeds), because each run of a report needs a different label.
    */
   label?: string;
   /** Optimizer options the run used, such as `{ lr: 0.001 }`. */

@@ -3,11 +3,11 @@ import { runLabel, type ReportInput, type RunResult } from "./types.js";
 /**
  * Throws unless `input` can be drawn and tabulated.
  *
- * Losses and accuracies may be NaN or infinite, because a diverged run records
- * them that way. Epoch and step numbers must be positive integers in increasing
- * order, durations finite and non-negative, accuracies fractions from 0 to 1,
- * and learning rates finite and non-negative. Labels must differ between runs,
- * because each label gets its own colour.
+ * Losses may be NaN or infinite and accuracies NaN, because a diverged run
+ * records them that way. Epoch and step numbers must be positive integers in
+ * increasing order, durations finite and non-negative, accuracies fractions
+ * from 0 to 1, and learning rates finite and non-negative. Labels must differ
+ * between runs, because each label gets its own colour.
  */
 export function validateReportInput(input: ReportInput): void {
   if (typeof input.title !== "string") {

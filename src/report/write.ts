@@ -25,7 +25,10 @@ export interface WrittenReport {
  * never sees half a file. Other files in `outDir`, such as `metrics.jsonl`,
  * are left alone.
  */
-export async function writeReport(outDir: string, input: ReportInput): Promise<WrittenReport> {
+export async function writeReport(
+  outDir: string,
+  input: ReportInput,
+): Promise<WrittenReport> {
   validateReportInput(input);
   const charts = await renderCharts(input);
   const html = buildReportHtml(input, charts);
@@ -48,7 +51,10 @@ export async function writeReport(outDir: string, input: ReportInput): Promise<W
 }
 
 /** Writes `data` to a temporary file beside `path`, then renames it over `path`. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+): Promise<void> {
   const temporary = join(
     dirname(path),
     `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`,
@@ -74,11 +80,15 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
  * When two sources hold runs of the same label, the later ones are renamed
  * `label (folder name)` so that each run keeps its own colour.
  */
-export async function readRunsFromMetrics(sources: readonly string[]): Promise<RunResult[]> {
+export async function readRunsFromMetrics(
+  sources: readonly string[],
+): Promise<RunResult[]> {
   const runs: RunResult[] = [];
   const labels = new Set<string>();
   for (const source of sources) {
-    const file = (await stat(source)).isDirectory() ? join(source, "metrics.jsonl") : source;
+    const file = (await stat(source)).isDirectory()
+      ? join(source, "metrics.jsonl")
+      : source;
     const text = await readFile(file, "utf8");
     for (const run of parseMetricsJsonl(text, file)) {
       const label = run.label ?? run.optimizer;
@@ -107,13 +117,21 @@ export function parseMetricsJsonl(text: string, source: string): RunResult[] {
     const record = parseLine(line, where);
     const optimizer = requireString(record.optimizer, `${where}: optimizer`);
     const label =
-      record.label === undefined ? undefined : requireString(record.label, `${where}: label`);
+      record.label === undefined
+        ? undefined
+        : requireString(record.label, `${where}: label`);
     const key = label ?? optimizer;
 
     let run = runs.get(key);
     if (run === undefined) {
       const options = isObject(record.options) ? record.options : {};
-      run = { optimizer, ...(label === undefined ? {} : { label }), options, epochs: [], steps: [] };
+      run = {
+        optimizer,
+        ...(label === undefined ? {} : { label }),
+        options,
+        epochs: [],
+        steps: [],
+      };
       runs.set(key, run);
     }
     run.epochs.push(epochMetrics(record, where));
@@ -131,12 +149,17 @@ function parseLine(line: string, where: string): Record<string, unknown> {
     );
   }
   if (!isObject(record)) {
-    throw new TypeError(`${where}: expected a JSON object, got ${JSON.stringify(record)}.`);
+    throw new TypeError(
+      `${where}: expected a JSON object, got ${JSON.stringify(record)}.`,
+    );
   }
   return record;
 }
 
-function epochMetrics(record: Record<string, unknown>, where: string): EpochMetrics {
+function epochMetrics(
+  record: Record<string, unknown>,
+  where: string,
+): EpochMetrics {
   return {
     epoch: requireNumber(record.epoch, `${where}: epoch`),
     trainLoss: numberOrNaN(record.trainLoss, `${where}: trainLoss`),
@@ -152,7 +175,9 @@ function numberOrNaN(value: unknown, name: string): number {
 
 function requireNumber(value: unknown, name: string): number {
   if (typeof value !== "number") {
-    throw new TypeError(`${name} must be a number, got ${JSON.stringify(value) ?? "nothing"}.`);
+    throw new TypeError(
+      `${name} must be a number, got ${JSON.stringify(value) ?? "nothing"}.`,
+    );
   }
   return value;
 }
