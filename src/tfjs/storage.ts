@@ -1,0 +1,146 @@
+import * as tf from "@tensorflow/tfjs-core";
+
+/**
+ * Access to the float32 elements of tensors for one optimizer update.
+ *
+ * On the CPU and WebAssembly backends a tensor's elements live in a
+ * Float32Array (the CPU backend's store, or a view of the WebAssembly heap),
+ * so the update can read gradients and rewrite a variable without copying.
+ * A variable is rewritten in place only when no other tensor shares its
+ * storage (backend reference count 1). Otherwise, and on every other backend,
+ * the update works on a copy and `variable.assign` installs it.
+ */
+
+/** Element arrays for one update, and how to make the new values visible. */
+export interface OpenUpdate {
+  /** Writable elements of each variable, in the order given. */
+  readonly values: Float32Array[];
+  /** Readable elements of each gradient, in the order given. */
+  readonly gradients: Float32Array[];
+  /** Makes the rewritten values the variables' values. Call once, after the update. */
+  commit(): void;
+  /** Releases what `open` allocated, leaving every variable as it was. */
+  abort(): void;
+}
+
+type DataId = object;
+
+interface CpuBackend {
+  data: { get(dataId: DataId): { values?: unknown } | undefined };
+  refCount(dataId: DataId): number;
+}
+
+interface WasmBackend {
+  typedArrayFromHeap(info: { shape: number[]; dtype: tf.DataType; dataId: DataId }): unknown;
+  refCount(dataId: DataId): number;
+}
+
+/** How a variable gets its writable elements. */
+type Plan =
+  | { kind: "inPlace"; variable: tf.Variable }
+  | { kind: "fresh"; variable: tf.Variable; tensor: tf.Tensor }
+  | { kind: "copy"; variable: tf.Variable; values: Float32Array };
+
+/**
+ * Opens `variables` for writing and `gradients` for reading.
+ *
+ * Memory on the WebAssembly heap is allocated first and views are taken
+ * afterwards, because growing the heap detaches every view taken before.
+ * The caller must not run TF.js operations between `open` and `commit`.
+ *
+ * @param direct false copies every tensor, as on a backend without direct access.
+ */
+export function openUpdate(
+  variables: readonly tf.Variable[],
+  gradients: readonly tf.Tensor[],
+  direct: boolean,
+): OpenUpdate {
+  const plans = variables.map((variable) => planWrite(variable, direct));
+  const gradientCopies = gradients.map((g) => (direct && hasView(g) ? null : copyOf(g)));
+
+  const values = plans.map((plan) => {
+    if (plan.kind === "copy") return plan.values;
+    return viewOf(plan.kind === "fresh" ? plan.tensor : plan.variable) as Float32Array;
+  });
+  const gradientValues = gradients.map((g, i) => gradientCopies[i] ?? (viewOf(g) as Float32Array));
+  checkLengths(variables, values, "variable");
+  checkLengths(gradients, gradientValues, "gradient");
+
+  let closed = false;
+  return {
+    values,
+    gradients: gradientValues,
+    commit() {
+      if (closed) return;
+      closed = true;
+      plans.forEach((plan) => commitPlan(plan));
+    },
+    abort() {
+      if (closed) return;
+      closed = true;
+      for (const plan of plans) if (plan.kind === "fresh") plan.tensor.dispose();
+    },
+  };
+}
+
+function planWrite(variable: tf.Variable, direct: boolean): Plan {
+  if (!direct || !hasView(variable)) return { kind: "copy", variable, values: copyOf(variable) };
+  const backend = ownerOf(variable) as unknown as { refCount(dataId: DataId): number };
+  if (backend.refCount(variable.dataId) === 1) return { kind: "inPlace", variable };
+  // Another tensor (the variable's initial value, a reshape) shares the
+  // storage, so the variable gets storage of its own.
+  const tensor = tf.tensor(copyOf(variable), variable.shape, "float32");
+  return { kind: "fresh", variable, tensor };
+}
+
+function commitPlan(plan: Plan): void {
+  if (plan.kind === "inPlace") return;
+  const tensor =
+    plan.kind === "fresh" ? plan.tensor : tf.tensor(plan.values, plan.variable.shape, "float32");
+  plan.variable.assign(tensor);
+  tensor.dispose();
+}
+
+/** A copy of a tensor's elements that no tensor shares. */
+function copyOf(tensor: tf.Tensor): Float32Array {
+  // The CPU backend's dataSync returns its own store, so copy in every case.
+  return new Float32Array(tensor.dataSync() as Float32Array);
+}
+
+function ownerOf(tensor: tf.Tensor): tf.KernelBackend | undefined {
+  return tf.engine().state.tensorInfo.get(tensor.dataId)?.backend;
+}
+
+/** Tells whether `viewOf` can return the tensor's own elements. */
+function hasView(tensor: tf.Tensor): boolean {
+  return tensor.dtype === "float32" && viewOf(tensor) !== null;
+}
+
+/** The tensor's own elements on the CPU or WebAssembly backend, else null. */
+function viewOf(tensor: tf.Tensor): Float32Array | null {
+  const backend = ownerOf(tensor);
+  if (backend === undefined) return null;
+  let view: unknown = null;
+  if (backend === tf.findBackend("cpu")) {
+    view = (backend as unknown as CpuBackend).data.get(tensor.dataId)?.values;
+  } else if (backend === tf.findBackend("wasm")) {
+    view = (backend as unknown as WasmBackend).typedArrayFromHeap(tensor);
+  }
+  return view instanceof Float32Array && view.length === tensor.size ? view : null;
+}
+
+function checkLengths(tensors: readonly tf.Tensor[], arrays: Float32Array[], what: string): void {
+  tensors.forEach((tensor, i) => {
+    if (arrays[i].length !== tensor.size) {
+      // A view shrinks to length 0 when the WebAssembly heap grows after it was taken.
+      throw new Error(
+        `DescentOptimizer: the ${what} "${tensorLabel(tensor)}" has ${tensor.size} elements ` +
+          `but its storage shows ${arrays[i].length}. Create the optimizer with directAccess: false.`,
+      );
+    }
+  });
+}
+
+function tensorLabel(tensor: tf.Tensor): string {
+  return (tensor as tf.Variable).name ?? `tensor ${tensor.id}`;
+}
