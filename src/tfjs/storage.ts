@@ -5,10 +5,18 @@ import * as tf from "@tensorflow/tfjs-core";
  *
  * On the CPU and WebAssembly backends a tensor's elements live in a
  * Float32Array (the CPU backend's store, or a view of the WebAssembly heap),
- * so the update can read gradients and rewrite a variable without copying.
- * A variable is rewritten in place only when no other tensor shares its
- * storage (backend reference count 1). Otherwise, and on every other backend,
- * the update works on a copy and `variable.assign` installs it.
+ * so the update reads gradients where they are and writes variables with
+ * at most one copy inside the backend. On every other backend, or with
+ * `direct` off, it copies through `dataSync()` and installs the result with
+ * `variable.assign`.
+ *
+ * - CPU: a variable is rewritten in place when no other tensor shares its
+ *   storage (backend reference count 1); otherwise it gets a copy of its own.
+ * - WebAssembly: each update writes into new heap memory, initialised by a
+ *   copy inside the heap, and `assign` installs it. In-place writes are not
+ *   safe there: tfjs-backend-wasm 4.22 keeps a matrix product's packed
+ *   weights for as long as the weight tensor lives, so dense layers went on
+ *   using the old weights in model.fit when their storage was rewritten.
  */
 
 /** Element arrays for one update, and how to make the new values visible. */
@@ -32,13 +40,14 @@ interface CpuBackend {
 
 interface WasmBackend {
   typedArrayFromHeap(info: { shape: number[]; dtype: tf.DataType; dataId: DataId }): unknown;
-  refCount(dataId: DataId): number;
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
 
 /** How a variable gets its writable elements. */
 type Plan =
   | { kind: "inPlace"; variable: tf.Variable }
-  | { kind: "fresh"; variable: tf.Variable; tensor: tf.Tensor }
+  /** New backend storage; `initialized` is false until the variable's values are copied in. */
+  | { kind: "fresh"; variable: tf.Variable; tensor: tf.Tensor; initialized: boolean }
   | { kind: "copy"; variable: tf.Variable; values: Float32Array };
 
 /**
@@ -60,7 +69,10 @@ export function openUpdate(
 
   const values = plans.map((plan) => {
     if (plan.kind === "copy") return plan.values;
-    return viewOf(plan.kind === "fresh" ? plan.tensor : plan.variable) as Float32Array;
+    if (plan.kind === "inPlace") return viewOf(plan.variable) as Float32Array;
+    const target = viewOf(plan.tensor) as Float32Array;
+    if (!plan.initialized) target.set(viewOf(plan.variable) as Float32Array);
+    return target;
   });
   const gradientValues = gradients.map((g, i) => gradientCopies[i] ?? (viewOf(g) as Float32Array));
   checkLengths(variables, values, "variable");
@@ -85,12 +97,19 @@ export function openUpdate(
 
 function planWrite(variable: tf.Variable, direct: boolean): Plan {
   if (!direct || !hasView(variable)) return { kind: "copy", variable, values: copyOf(variable) };
-  const backend = ownerOf(variable) as unknown as { refCount(dataId: DataId): number };
-  if (backend.refCount(variable.dataId) === 1) return { kind: "inPlace", variable };
+  const backend = ownerOf(variable);
+  if (backend === initializedBackend("wasm")) {
+    const info = (backend as unknown as WasmBackend).makeOutput([...variable.shape], "float32");
+    const tensor = tf.engine().makeTensorFromTensorInfo(info, backend);
+    return { kind: "fresh", variable, tensor, initialized: false };
+  }
+  if ((backend as unknown as CpuBackend).refCount(variable.dataId) === 1) {
+    return { kind: "inPlace", variable };
+  }
   // Another tensor (the variable's initial value, a reshape) shares the
   // storage, so the variable gets storage of its own.
   const tensor = tf.tensor(copyOf(variable), variable.shape, "float32");
-  return { kind: "fresh", variable, tensor };
+  return { kind: "fresh", variable, tensor, initialized: true };
 }
 
 function commitPlan(plan: Plan): void {
@@ -111,6 +130,14 @@ function ownerOf(tensor: tf.Tensor): tf.KernelBackend | undefined {
   return tf.engine().state.tensorInfo.get(tensor.dataId)?.backend;
 }
 
+/**
+ * The backend registered as `name` if it is initialised, else undefined.
+ * (`tf.findBackend` would start initialising it, which can switch backends.)
+ */
+function initializedBackend(name: string): tf.KernelBackend | undefined {
+  return tf.engine().registry[name];
+}
+
 /** Tells whether `viewOf` can return the tensor's own elements. */
 function hasView(tensor: tf.Tensor): boolean {
   return tensor.dtype === "float32" && viewOf(tensor) !== null;
@@ -121,9 +148,9 @@ function viewOf(tensor: tf.Tensor): Float32Array | null {
   const backend = ownerOf(tensor);
   if (backend === undefined) return null;
   let view: unknown = null;
-  if (backend === tf.findBackend("cpu")) {
+  if (backend === initializedBackend("cpu")) {
     view = (backend as unknown as CpuBackend).data.get(tensor.dataId)?.values;
-  } else if (backend === tf.findBackend("wasm")) {
+  } else if (backend === initializedBackend("wasm")) {
     view = (backend as unknown as WasmBackend).typedArrayFromHeap(tensor);
   }
   return view instanceof Float32Array && view.length === tensor.size ? view : null;
