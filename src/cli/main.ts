@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { registerList } from "./commands/list.js";
+import { registerLandscape } from "./commands/landscape.js";
 
 /** Builds the `descent` command-line program with every command registered. */
 export function buildProgram(): Command {
@@ -9,6 +10,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureOutput({ outputError: (text, write) => write(text) });
   registerList(program);
+  registerLandscape(program);
   return program;
 }
 

@@ -1,0 +1,200 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+import { Command, CommanderError } from "commander";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+
+import { rosenbrock } from "../../landscape/index.js";
+import { PNG_SCALE } from "../../report/charts.js";
+import { type LandscapeResult, registerLandscape } from "./landscape.js";
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "descent-landscape-"));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs `descent landscape ARGS` in this process and returns what it printed. */
+async function landscape(...args: string[]): Promise<string> {
+  const program = new Command("descent")
+    .exitOverride()
+    .configureOutput({ writeOut: () => {}, writeErr: () => {} });
+  registerLandscape(program);
+  const printed: string[] = [];
+  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+    printed.push(String(chunk));
+    return true;
+  });
+  try {
+    await program.parseAsync(["landscape", ...args], { from: "user" });
+  } finally {
+    spy.mockRestore();
+  }
+  return printed.join("");
+}
+
+/** Runs `descent landscape ARGS` and returns the error it raised. */
+async function landscapeError(...args: string[]): Promise<Error> {
+  try {
+    await landscape(...args);
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error(`descent landscape ${args.join(" ")} did not fail`);
+}
+
+describe("descent landscape", () => {
+  let json: LandscapeResult;
+  let svg: string;
+  let png: Buffer;
+  let printed: string;
+
+  beforeAll(async () => {
+    printed = await landscape(
+      "--function", "rosenbrock",
+      "--optimizers", "sgd,momentum,adam",
+      "--start", "-1.5,2",
+      "--steps", "300",
+      "--out", join(dir, "plot.svg"),
+      "--out", join(dir, "plot.png"),
+      "--json", join(dir, "runs.json"),
+    );
+    json = JSON.parse(await readFile(join(dir, "runs.json"), "utf8")) as LandscapeResult;
+    svg = await readFile(join(dir, "plot.svg"), "utf8");
+    png = await readFile(join(dir, "plot.png"));
+  });
+
+  it("draws one path per optimizer in the SVG", () => {
+    expect(svg.match(/class="trajectory"/g)).toHaveLength(3);
+    for (const name of ["sgd", "momentum", "adam"]) {
+      expect(svg).toContain(`class="trajectory" data-label="${name}"`);
+    }
+  });
+
+  it("marks start and end of each path", () => {
+    expect(svg.match(/class="start"/g)).toHaveLength(3);
+    expect(svg.match(/class="end"/g)).toHaveLength(3);
+  });
+
+  it("writes a PNG twice the SVG's size", () => {
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect(png.toString("ascii", 12, 16)).toBe("IHDR");
+    const svgWidth = Number(svg.match(/<svg[^>]* width="(\d+)"/)![1]);
+    const svgHeight = Number(svg.match(/<svg[^>]* height="(\d+)"/)![1]);
+    expect(png.readUInt32BE(16)).toBe(svgWidth * PNG_SCALE);
+    expect(png.readUInt32BE(20)).toBe(svgHeight * PNG_SCALE);
+  });
+
+  it("writes the runs as JSON", () => {
+    expect(json.function).toBe("rosenbrock");
+    expect(json.start).toEqual([-1.5, 2]);
+    expect(json.runs.map((run) => run.optimizer)).toEqual(["sgd", "momentum", "adam"]);
+    for (const run of json.runs) {
+      expect(run.points).toHaveLength(301);
+      expect(run.values).toHaveLength(301);
+      expect(run.points[0]).toEqual([-1.5, 2]);
+      run.points.forEach(([x, y], k) => expect(run.values[k]).toBe(rosenbrock.value(x, y)));
+    }
+  });
+
+  it("records every option with defaults filled in", () => {
+    const adam = json.runs.find((run) => run.optimizer === "adam")!;
+    expect(Object.keys(adam.options).sort()).toEqual(
+      ["amsgrad", "betas", "eps", "lr", "maximize", "weightDecay"],
+    );
+    expect(adam.options.betas).toEqual([0.9, 0.999]);
+    const momentum = json.runs.find((run) => run.optimizer === "momentum")!;
+    expect(momentum.options.momentum).toBe(0.9);
+  });
+
+  it("records Adam's loss falling on Rosenbrock", () => {
+    const { values } = json.runs.find((run) => run.optimizer === "adam")!;
+    const mean = (part: number[]) => part.reduce((sum, v) => sum + v, 0) / part.length;
+    expect(values[values.length - 1]).toBeLessThan(values[0] / 20);
+    expect(mean(values.slice(-50))).toBeLessThan(mean(values.slice(0, 50)));
+    expect(mean(values.slice(-50))).toBeLessThan(mean(values.slice(100, 150)));
+  });
+
+  it("prints each optimizer's outcome and the files written", () => {
+    expect(printed).toMatch(/^ {2}adam +lr 0\.2 +f = /m);
+    expect(printed).toContain(`wrote ${join(dir, "plot.png")}`);
+    expect(printed).toContain(`wrote ${join(dir, "runs.json")}`);
+  });
+});
+
+describe("descent landscape options", () => {
+  it("applies one --lr to every optimizer", async () => {
+    await landscape("--function", "booth", "--optimizers", "sgd,adam", "--lr", "0.003", "--steps", "5", "--json", join(dir, "one.json"));
+    const json = JSON.parse(await readFile(join(dir, "one.json"), "utf8")) as LandscapeResult;
+    expect(json.runs.map((run) => run.options.lr)).toEqual([0.003, 0.003]);
+  });
+
+  it("applies a --lr list in order", async () => {
+    await landscape("--function", "booth", "--optimizers", "sgd,adam", "--lr", "0.003,0.7", "--steps", "5", "--json", join(dir, "two.json"));
+    const json = JSON.parse(await readFile(join(dir, "two.json"), "utf8")) as LandscapeResult;
+    expect(json.runs.map((run) => run.options.lr)).toEqual([0.003, 0.7]);
+  });
+});
+
+describe("descent landscape errors", () => {
+  it("names an unknown function and the valid ones", async () => {
+    const error = await landscapeError("--function", "rosenbrok");
+    expect(error).toBeInstanceOf(CommanderError);
+    expect(error.message).toContain("'rosenbrok' is invalid");
+    expect(error.message).toContain("rosenbrock, beale, himmelblau");
+    expect(error.message).toContain("--function rosenbrock");
+  });
+
+  it("names an unknown optimizer and the valid ones", async () => {
+    const error = await landscapeError("--optimizers", "adam,adamm");
+    expect(error.message).toContain('Unknown optimizer "adamm"');
+    expect(error.message).toContain("sgd, momentum, nesterov");
+    expect(error.message).toContain("--optimizers sgd,adam");
+  });
+
+  it("rejects a start that is not two numbers", async () => {
+    for (const start of ["1", "1,2,3", "a,1", "1,"]) {
+      const error = await landscapeError("--start", start);
+      expect(error.message).toContain(`'${start}' is invalid`);
+      expect(error.message).toContain("--start -1.2,1");
+    }
+  });
+
+  it("rejects a plot file that is not SVG or PNG", async () => {
+    const error = await landscapeError("--out", "plot.jpg");
+    expect(error.message).toContain("'plot.jpg' is invalid");
+    expect(error.message).toContain("--out plot.svg");
+  });
+
+  it("rejects a --lr list of the wrong length", async () => {
+    const error = await landscapeError("--optimizers", "sgd,adam,rmsprop", "--lr", "0.1,0.2");
+    expect(error.message).toMatch(/--lr lists 2 rates but --optimizers lists 3/);
+  });
+
+  it("rejects a non-positive learning rate", async () => {
+    const error = await landscapeError("--lr", "0");
+    expect(error.message).toContain("'0' is invalid");
+  });
+});
+
+describe("descent landscape from the command line", () => {
+  it("runs through the descent program", async () => {
+    const run = promisify(execFile);
+    const out = join(dir, "cli.json");
+    const { stdout } = await run(
+      process.execPath,
+      ["--import", "tsx", "src/cli/main.ts", "landscape", "--function", "saddle", "--optimizers", "adam", "--steps", "10", "--json", out],
+      { cwd: join(import.meta.dirname, "../../..") },
+    );
+    expect(stdout).toContain("Saddle from (-1.9, 0.01), 10 steps:");
+    const json = JSON.parse(await readFile(out, "utf8")) as LandscapeResult;
+    expect(json.runs[0].points).toHaveLength(11);
+  });
+});
