@@ -1,0 +1,320 @@
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-core/dist/register_all_gradients";
+import { beforeAll, describe, expect, it } from "vitest";
+
+import { StateDictError, algorithmNames } from "../core/index.js";
+import { TEST_BACKENDS, useBackend } from "../../test/helpers/tfjs-backend.js";
+import { DescentOptimizer, createTfjsOptimizer } from "./index.js";
+
+function values(t: tf.Tensor): number[] {
+  return Array.from(t.dataSync());
+}
+
+/** A variable whose storage no other tensor shares. */
+function ownVariable(data: number[]): tf.Variable {
+  return tf.tidy(() => tf.variable(tf.tensor(data)));
+}
+
+function gradsFor(pairs: Array<[tf.Variable, number[]]>): tf.NamedTensorMap {
+  return Object.fromEntries(pairs.map(([v, g]) => [v.name, tf.tensor(g, v.shape)]));
+}
+
+describe("createTfjsOptimizer", () => {
+  beforeAll(() => useBackend("cpu"));
+
+  it("builds a tf.Optimizer for every algorithm name", () => {
+    for (const name of algorithmNames) {
+      const optimizer = createTfjsOptimizer(name, { lr: 0.01 });
+      expect(optimizer, name).toBeInstanceOf(tf.Optimizer);
+      expect(optimizer.getClassName()).toBe("DescentOptimizer");
+      const v = ownVariable([1, 2]);
+      optimizer.applyGradients(gradsFor([[v, [0.5, -0.5]]]));
+      expect(values(v), name).not.toEqual([1, 2]);
+    }
+  });
+
+  it("rejects an unknown name, listing the valid ones", () => {
+    expect(() => createTfjsOptimizer("adamm")).toThrow(/unknown algorithm "adamm".*Valid names: sgd/);
+  });
+
+  it("rejects TF.js option names, naming descent's", () => {
+    expect(() => createTfjsOptimizer("adam", { learningRate: 0.1 })).toThrow(/Use lr instead/);
+  });
+
+  it("rejects a non-boolean directAccess", () => {
+    expect(() => createTfjsOptimizer("adam", { directAccess: "yes" as never })).toThrow(
+      /directAccess must be true or false, got "yes"/,
+    );
+  });
+});
+
+describe("DescentOptimizer.applyGradients", () => {
+  beforeAll(() => useBackend("cpu"));
+
+  it("rejects a name no variable has, before any change", () => {
+    const v = ownVariable([1]);
+    const optimizer = createTfjsOptimizer("sgd", { lr: 0.1 });
+    const grads = { [v.name]: tf.tensor([1]), nowhere: tf.tensor([1]) };
+    expect(() => optimizer.applyGradients(grads)).toThrow(/no live tf.Variable is named "nowhere"/);
+    expect(values(v)).toEqual([1]);
+    expect(optimizer.iterations).toBe(0);
+  });
+
+  it("rejects a gradient of another shape", () => {
+    const v = ownVariable([1, 2]);
+    const optimizer = createTfjsOptimizer("sgd", { lr: 0.1 });
+    expect(() => optimizer.applyGradients({ [v.name]: tf.tensor([1, 2, 3]) })).toThrow(
+      /has shape \[3\] but the variable has shape \[2\]/,
+    );
+  });
+
+  it("rejects a variable given twice", () => {
+    const v = ownVariable([1]);
+    const optimizer = createTfjsOptimizer("sgd", { lr: 0.1 });
+    const pair = { name: v.name, tensor: tf.tensor([1]) };
+    expect(() => optimizer.applyGradients([pair, pair])).toThrow(/has two gradients/);
+  });
+
+  it("rejects an int32 variable", () => {
+    const v = tf.variable(tf.tensor([1], [1], "int32"));
+    const optimizer = createTfjsOptimizer("sgd", { lr: 0.1 });
+    expect(() => optimizer.applyGradients({ [v.name]: tf.tensor([1]) })).toThrow(/float32 variables only/);
+  });
+
+  it("rejects a non-finite gradient, leaving every variable as it was", () => {
+    const a = ownVariable([1, 2]);
+    const b = ownVariable([3]);
+    const optimizer = createTfjsOptimizer("adam", { lr: 0.1 });
+    expect(() => optimizer.applyGradients(gradsFor([[a, [1, 1]], [b, [NaN]]]))).toThrow(RangeError);
+    expect(values(a)).toEqual([1, 2]);
+    expect(values(b)).toEqual([3]);
+    expect(optimizer.core.state.size).toBe(0);
+  });
+
+  it("skips a non-finite step with skipNonFinite", () => {
+    const v = ownVariable([1]);
+    const optimizer = createTfjsOptimizer("adam", { lr: 0.1, skipNonFinite: true, onWarning: () => {} });
+    optimizer.applyGradients(gradsFor([[v, [Infinity]]]));
+    expect(values(v)).toEqual([1]);
+    expect(optimizer.core.skippedSteps).toBe(1);
+  });
+
+  it("skips a null gradient", () => {
+    const a = ownVariable([1]);
+    const b = ownVariable([1]);
+    const optimizer = createTfjsOptimizer("sgd", { lr: 0.5 });
+    optimizer.applyGradients({ [a.name]: tf.tensor([1]), [b.name]: null as unknown as tf.Tensor });
+    expect(values(a)).toEqual([0.5]);
+    expect(values(b)).toEqual([1]);
+  });
+
+  it("minimize works with and without a variable list", () => {
+    const v = ownVariable([3]);
+    const optimizer = createTfjsOptimizer("sgd", { lr: 0.25 });
+    const loss = () => tf.sum(tf.square(v)) as tf.Scalar;
+    optimizer.minimize(loss);
+    expect(values(v)).toEqual([1.5]);
+    optimizer.minimize(loss, false, [v]);
+    expect(values(v)).toEqual([0.75]);
+  });
+
+  it("leaves a tensor that shares the variable's storage unchanged", () => {
+    for (const direct of [true, false]) {
+      const initial = tf.tensor([1, 2]);
+      const v = tf.variable(initial);
+      const flat = tf.reshape(v, [2, 1]);
+      createTfjsOptimizer("sgd", { lr: 1, directAccess: direct }).applyGradients(gradsFor([[v, [1, 1]]]));
+      expect(values(v)).toEqual([0, 1]);
+      expect(values(initial)).toEqual([1, 2]);
+      expect(values(flat)).toEqual([1, 2]);
+    }
+  });
+
+  it("forgets a disposed variable and its state", async () => {
+    const a = ownVariable([1]);
+    const b = ownVariable([1]);
+    const optimizer = createTfjsOptimizer("adam", { lr: 0.1 });
+    optimizer.applyGradients(gradsFor([[a, [1]], [b, [1]]]));
+    b.dispose();
+    optimizer.applyGradients(gradsFor([[a, [1]]]));
+    expect(optimizer.core.paramGroups[0].params.map((p) => p.name)).toEqual([a.name]);
+    const names = (await optimizer.getWeights()).map((w) => w.name);
+    expect(names).toEqual(["iter", "descent/state", `${a.name}/m`, `${a.name}/v`]);
+  });
+});
+
+for (const backend of TEST_BACKENDS) {
+  describe(`storage access on ${backend}`, () => {
+    beforeAll(() => useBackend(backend));
+
+    it("keeps no copy between updates", () => {
+      const v = ownVariable([1, 2, 3]);
+      const optimizer = createTfjsOptimizer("sgd", { lr: 1 });
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 3; i++) optimizer.applyGradients(gradsFor([[v, [1, 1, 1]]]));
+      expect(values(v)).toEqual([-2, -1, 0]);
+      // The three gradients are the only new tensors.
+      expect(tf.memory().numTensors).toBe(before + 3);
+    });
+
+    it("updates in place on the CPU backend only", () => {
+      const v = ownVariable([1, 2]);
+      const dataId = v.dataId;
+      createTfjsOptimizer("sgd", { lr: 1 }).applyGradients(gradsFor([[v, [1, 1]]]));
+      expect(v.dataId === dataId).toBe(backend === "cpu");
+    });
+
+    it("copies through assign without direct access", () => {
+      const v = ownVariable([1, 2]);
+      const dataId = v.dataId;
+      createTfjsOptimizer("sgd", { lr: 1, directAccess: false }).applyGradients(gradsFor([[v, [1, 1]]]));
+      expect(v.dataId).not.toBe(dataId);
+      expect(values(v)).toEqual([0, 1]);
+    });
+  });
+}
+
+describe("DescentOptimizer learning rate", () => {
+  it("reads and sets the core group's lr", () => {
+    const optimizer = createTfjsOptimizer("adam", { lr: 0.01 });
+    expect(optimizer.learningRate).toBe(0.01);
+    optimizer.learningRate = 0.5;
+    expect(optimizer.core.paramGroups[0].lr).toBe(0.5);
+    optimizer.core.paramGroups[0].lr = 0.25;
+    expect(optimizer.learningRate).toBe(0.25);
+  });
+
+  it("rejects a negative or non-finite lr", () => {
+    const optimizer = createTfjsOptimizer("adam");
+    expect(() => optimizer.setLearningRate(-1)).toThrow(/lr must be a finite number >= 0, got -1/);
+    expect(() => optimizer.setLearningRate(NaN)).toThrow(RangeError);
+    expect(optimizer.learningRate).toBe(1e-3);
+  });
+});
+
+describe("DescentOptimizer config", () => {
+  it("round-trips through the serialization registry", () => {
+    const optimizer = createTfjsOptimizer("AdaBound", {
+      lr: 0.002,
+      betas: [0.8, 0.9],
+      finalLr: 0.05,
+      onWarning: () => {},
+    });
+    const config = optimizer.getConfig();
+    expect(config).toEqual({
+      algorithm: "adabound",
+      options: { lr: 0.002, betas: [0.8, 0.9], finalLr: 0.05, directAccess: true },
+    });
+    const [cls, fromConfig] = tf.serialization.SerializationMap.getMap().classNameMap.DescentOptimizer;
+    const rebuilt = fromConfig(cls, { ...config, customObjects: {} }) as DescentOptimizer;
+    expect(rebuilt.getConfig()).toEqual(config);
+    expect(rebuilt.core.paramGroups[0].finalLr).toBe(0.05);
+  });
+
+  it("fromConfig rejects a config without an algorithm", () => {
+    expect(() => DescentOptimizer.fromConfig(DescentOptimizer, { options: {} })).toThrow(
+      /expected \{ algorithm, options \}/,
+    );
+  });
+});
+
+describe("DescentOptimizer.setWeights", () => {
+  beforeAll(() => useBackend("cpu"));
+
+  async function trainedWeights(name = "adam", options = { lr: 0.1 }) {
+    const v = ownVariable([1, 2]);
+    const optimizer = createTfjsOptimizer(name, options);
+    optimizer.applyGradients(gradsFor([[v, [1, -1]]]));
+    return { v, weights: await optimizer.getWeights() };
+  }
+
+  it("resumes every algorithm bit-identically", async () => {
+    for (const name of algorithmNames) {
+      const grads = [[0.3, -2], [1.5, 0.25], [-0.7, 0.1], [2, -3]];
+      const v = tf.tidy(() => tf.variable(tf.tensor([1, -1]), true, `resume_${name}`));
+      const optimizer = createTfjsOptimizer(name, { lr: 0.01 });
+      optimizer.applyGradients(gradsFor([[v, grads[0]]]));
+      optimizer.setLearningRate(0.003333333333333333);
+      optimizer.applyGradients(gradsFor([[v, grads[1]]]));
+
+      // Loading a model beside the original gives its variables a suffix.
+      const copy = tf.tidy(() => tf.variable(tf.tensor(values(v)), true, `resume_${name}_1`));
+      const resumed = createTfjsOptimizer(name, { lr: 0.01 });
+      await resumed.setWeights(await optimizer.getWeights());
+      expect(resumed.iterations, name).toBe(2);
+      expect(resumed.learningRate, name).toBe(0.003333333333333333);
+      for (const g of grads.slice(2)) {
+        optimizer.applyGradients(gradsFor([[v, g]]));
+        resumed.applyGradients({ [copy.name]: tf.tensor(g) });
+      }
+      expect(values(copy), name).toEqual(values(v));
+    }
+  });
+
+  it("matches a variable whose name gained a unique suffix", async () => {
+    const v = tf.tidy(() => tf.variable(tf.tensor([1, 2]), true, "dense_Dense1/kernel"));
+    const optimizer = createTfjsOptimizer("adam", { lr: 0.1 });
+    optimizer.applyGradients(gradsFor([[v, [1, -1]]]));
+    const twin = tf.tidy(() => tf.variable(tf.tensor(values(v)), true, "dense_Dense1/kernel_1"));
+    const resumed = createTfjsOptimizer("adam", { lr: 0.1 });
+    await resumed.setWeights(await optimizer.getWeights());
+    optimizer.applyGradients(gradsFor([[v, [0.5, 0.5]]]));
+    resumed.applyGradients(gradsFor([[twin, [0.5, 0.5]]]));
+    expect(values(twin)).toEqual(values(v));
+  });
+
+  it("keeps loaded state for variables not seen yet when saved again", async () => {
+    const { v, weights } = await trainedWeights();
+    const middle = createTfjsOptimizer("adam", { lr: 0.1 });
+    await middle.setWeights(weights);
+    const again = await middle.getWeights();
+    expect(again.map((w) => w.name)).toEqual(["iter", "descent/state", `${v.name}/m`, `${v.name}/v`]);
+    expect(values(again[2].tensor)).toEqual(values(weights[2].tensor));
+  });
+
+  it("rejects weights of another algorithm", async () => {
+    const { weights } = await trainedWeights("adam");
+    await expect(createTfjsOptimizer("adamax").setWeights(weights)).rejects.toThrow(
+      /saved by "adam" but this optimizer is "adamax"/,
+    );
+  });
+
+  it("rejects tf.train weights", async () => {
+    const v = ownVariable([1]);
+    const train = tf.train.adam(0.1);
+    train.applyGradients(gradsFor([[v, [1]]]));
+    await expect(createTfjsOptimizer("adam").setWeights(await train.getWeights())).rejects.toThrow(StateDictError);
+  });
+
+  it("rejects a missing buffer", async () => {
+    const { weights } = await trainedWeights();
+    const error = createTfjsOptimizer("adam").setWeights(weights.slice(0, 3));
+    await expect(error).rejects.toThrow(/the buffer ".*\/v" must be a float32 tensor of 2 elements, got no such tensor/);
+  });
+
+  it("rejects invalid saved options before changing anything", async () => {
+    const { weights } = await trainedWeights();
+    const saved = JSON.parse(weights[1].tensor.dataSync<"string">()[0] as string);
+    saved.group.betas = [1.5, 0.9];
+    const altered = [...weights];
+    altered[1] = { name: "descent/state", tensor: tf.scalar(JSON.stringify(saved), "string") };
+    const optimizer = createTfjsOptimizer("adam", { lr: 0.5 });
+    await expect(optimizer.setWeights(altered)).rejects.toThrow(/saved options are invalid.*betas/);
+    expect(optimizer.learningRate).toBe(0.5);
+    expect(optimizer.core.paramGroups[0].betas).toEqual([0.9, 0.999]);
+  });
+
+  it("rejects state for a live variable of another shape", async () => {
+    const { v, weights } = await trainedWeights();
+    const saved = JSON.parse(weights[1].tensor.dataSync<"string">()[0] as string);
+    const other = ownVariable([1, 2, 3]);
+    saved.variables[0].name = other.name;
+    saved.variables[0].shape = [2];
+    const altered = weights.map((w) => ({ ...w, name: w.name.replace(v.name, other.name) }));
+    altered[1] = { name: "descent/state", tensor: tf.scalar(JSON.stringify(saved), "string") };
+    const optimizer = createTfjsOptimizer("adam", { lr: 0.1 });
+    optimizer.applyGradients(gradsFor([[other, [1, 1, 1]]]));
+    await expect(optimizer.setWeights(altered)).rejects.toThrow(/has shape \[2\] but the variable .* has shape \[3\]/);
+    expect(optimizer.iterations).toBe(1);
+  });
+});
