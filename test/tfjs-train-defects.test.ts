@@ -49,7 +49,7 @@ for (const backend of TEST_BACKENDS) {
       expectClose(values(ours), c.expected[0][0], "descent");
 
       const theirs = tf.variable(tf.tensor(theta));
-      tf.train.adadelta(lr, rho, eps).applyGradients({ [theirs.name]: tf.tensor(grad) });
+      tf.train.adadelta(lr, rho, eps).applyGradients([{ name: theirs.name, tensor: tf.tensor(grad) }]);
       expectClose(values(theirs), theta.map((x, j) => x - lr * grad[j]), "tf.train");
       expect(closeTo(values(theirs)[0], c.expected[0][0][0], 1e-2)).toBe(false);
     });
@@ -122,7 +122,7 @@ for (const backend of TEST_BACKENDS) {
 
       const theirs = tf.variable(tf.tensor([1]));
       const train = tf.train.adagrad(lr, 1e-30);
-      train.applyGradients({ [theirs.name]: tf.tensor([g]) });
+      train.applyGradients([{ name: theirs.name, tensor: tf.tensor([g]) }]);
       expect(Object.keys(train.getConfig())).not.toContain("epsilon");
       expectClose(values(theirs), [1 - (lr * g) / Math.sqrt(g * g + 1e-30 + 1e-7)], "tf.train");
     });

@@ -282,7 +282,7 @@ describe("DescentOptimizer.setWeights", () => {
   it("rejects tf.train weights", async () => {
     const v = ownVariable([1]);
     const train = tf.train.adam(0.1);
-    train.applyGradients(gradsFor([[v, [1]]]));
+    train.applyGradients([{ name: v.name, tensor: tf.tensor([1]) }]);
     await expect(createTfjsOptimizer("adam").setWeights(await train.getWeights())).rejects.toThrow(StateDictError);
   });
 
