@@ -1,0 +1,194 @@
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from "node:fs";
+import { join } from "node:path";
+
+import * as tf from "@tensorflow/tfjs-core";
+
+import type { EpochMetrics, RunConfig } from "./run.js";
+
+/**
+ * Checkpoints of a training run: everything needed to continue it
+ * bit-identically, saved at each epoch end as one JSON file.
+ */
+
+/** File name of the checkpoint inside its folder. */
+export const CHECKPOINT_FILE = "checkpoint.json";
+
+const FORMAT_VERSION = 1;
+
+/** A tensor with a name, as `tf.Optimizer.getWeights` returns them. */
+export interface NamedTensor {
+  name: string;
+  tensor: tf.Tensor;
+}
+
+/** A tensor in JSON-safe form, its values as little-endian base64. */
+export interface NamedArray {
+  name: string;
+  shape: number[];
+  dtype: "float32" | "int32";
+  base64: string;
+}
+
+/** A run's state after `epoch` completed epochs. */
+export interface Checkpoint {
+  config: RunConfig;
+  /** Hash of the data's sizes and labels; see `fingerprintOf` in run.ts. */
+  dataFingerprint: string;
+  /** Number of epochs completed. */
+  epoch: number;
+  /** State of the shuffling generator after those epochs. */
+  randomState: number;
+  epochs: EpochMetrics[];
+  stepLosses: number[];
+  modelWeights: NamedArray[];
+  /** The optimizer's `getWeights()`, in its order. */
+  optimizerWeights: NamedArray[];
+}
+
+interface CheckpointFile extends Checkpoint {
+  format: "descent-checkpoint";
+  version: number;
+}
+
+/** Reads tensors' values into JSON-safe arrays. */
+export function toNamedArrays(tensors: NamedTensor[]): NamedArray[] {
+  return tensors.map(({ name, tensor }) => {
+    if (tensor.dtype !== "float32" && tensor.dtype !== "int32") {
+      throw new TypeError(
+        `Checkpoint: tensor '${name}' has dtype ${tensor.dtype}; only ` +
+          `float32 and int32 tensors can be saved.`,
+      );
+    }
+    const values = tensor.dataSync() as Float32Array | Int32Array;
+    const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+    return {
+      name,
+      shape: tensor.shape.slice(),
+      dtype: tensor.dtype,
+      base64: bytes.toString("base64"),
+    };
+  });
+}
+
+/** Makes tensors from what {@link toNamedArrays} returned. */
+export function readNamedArrays(arrays: NamedArray[]): NamedTensor[] {
+  return arrays.map(({ name, shape, dtype, base64 }) => {
+    const bytes = Buffer.from(base64, "base64");
+    const copy = new Uint8Array(bytes).buffer;
+    const values =
+      dtype === "int32" ? new Int32Array(copy) : new Float32Array(copy);
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (values.length !== size) {
+      throw new Error(
+        `Checkpoint: tensor '${name}' has ${values.length} values but ` +
+          `shape [${shape}] needs ${size}. The checkpoint is corrupt: ` +
+          `delete it to start afresh.`,
+      );
+    }
+    return { name, tensor: tf.tensor(values, shape, dtype) };
+  });
+}
+
+/**
+ * Writes `checkpoint` to `dir/checkpoint.json` atomically: the data goes to
+ * a temporary file in the same folder, is flushed to disk, and then replaces
+ * the old checkpoint by a rename, so a crash at any moment leaves either the
+ * old checkpoint or the new one.
+ */
+export function saveCheckpoint(dir: string, checkpoint: Checkpoint): void {
+  mkdirSync(dir, { recursive: true });
+  const file: CheckpointFile = {
+    format: "descent-checkpoint",
+    version: FORMAT_VERSION,
+    ...checkpoint,
+  };
+  const target = join(dir, CHECKPOINT_FILE);
+  const temporary = `${target}.${process.pid}.tmp`;
+
+  const fd = openSync(temporary, "w");
+  try {
+    writeSync(fd, JSON.stringify(file));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, target);
+
+  // Flushing the folder makes the rename itself durable.
+  const dirFd = openSync(dir, "r");
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
+}
+
+/** Returns the settings that must match for a run to resume, as JSON. */
+function resumeKey(config: RunConfig): string {
+  const { epochs: _epochs, optimizerOptions = {}, ...rest } = config;
+  const sortedOptions = Object.fromEntries(
+    Object.entries(optimizerOptions).sort(([a], [b]) => a.localeCompare(b)),
+  );
+  const sortedRest = Object.fromEntries(
+    Object.entries(rest).sort(([a], [b]) => a.localeCompare(b)),
+  );
+  return JSON.stringify({ ...sortedRest, optimizerOptions: sortedOptions });
+}
+
+/**
+ * Reads the checkpoint in `dir`, if any, and checks that it belongs to a run
+ * with `config` (the number of epochs may differ) on the same data.
+ *
+ * @returns The checkpoint, or undefined if `dir` holds none.
+ * @throws Error if the file is not a checkpoint of this format, or was made
+ *   with other settings or data.
+ */
+export function loadCheckpoint(
+  dir: string,
+  config: RunConfig,
+  dataFingerprint: string,
+): Checkpoint | undefined {
+  const path = join(dir, CHECKPOINT_FILE);
+  if (!existsSync(path)) return undefined;
+
+  let file: Partial<CheckpointFile>;
+  try {
+    file = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new Error(
+      `${path}: not valid JSON (${(error as Error).message}). Delete the ` +
+        `file to start the run afresh.`,
+    );
+  }
+  if (file.format !== "descent-checkpoint" || file.version !== FORMAT_VERSION) {
+    throw new Error(
+      `${path}: not a descent checkpoint of format version ` +
+        `${FORMAT_VERSION}. Delete the file or choose another folder.`,
+    );
+  }
+  const saved = file as CheckpointFile;
+  if (resumeKey(saved.config) !== resumeKey(config)) {
+    throw new Error(
+      `${path} belongs to a run with other settings: it has ` +
+        `${resumeKey(saved.config)}, this run has ${resumeKey(config)}. ` +
+        `Resume with the same settings, or choose another folder.`,
+    );
+  }
+  if (saved.dataFingerprint !== dataFingerprint) {
+    throw new Error(
+      `${path} was made on other data (fingerprint ` +
+        `${saved.dataFingerprint}, this data has ${dataFingerprint}). ` +
+        `Resume with the same data folder, or choose another folder.`,
+    );
+  }
+  return saved;
+}

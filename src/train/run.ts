@@ -1,0 +1,375 @@
+import * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+
+import { makeBatch, range, takeFirst } from "./batches.js";
+import {
+  type Checkpoint,
+  type NamedTensor,
+  loadCheckpoint,
+  readNamedArrays,
+  saveCheckpoint,
+  toNamedArrays,
+} from "./checkpoint.js";
+import type { ImageSet, MnistDataset } from "./idx.js";
+import { MODEL_NAMES, type ModelName, buildModel } from "./models.js";
+import { createOptimizer } from "./optimizer.js";
+import { Random, permutation } from "./random.js";
+
+/** Settings of one training run: one model, one optimizer, one seed. */
+export interface RunConfig {
+  model: ModelName;
+  /** Optimizer name, as `createTfjsOptimizer` takes it (`adam`, `sgd`, ...). */
+  optimizer: string;
+  /** Optimizer options in descent's camelCase names (`lr`, `betas`, ...). */
+  optimizerOptions?: Record<string, unknown>;
+  /** Seed of the initial weights and of the shuffling. */
+  seed: number;
+  epochs: number;
+  /** Examples per step, or `'full'` for full-batch gradient descent. */
+  batchSize: number | "full";
+  /** Train on the first this many training images only. Default: all. */
+  trainLimit?: number;
+  /** Evaluate on the first this many test images only. Default: all. */
+  testLimit?: number;
+}
+
+/**
+ * Gradient-descent regime that the batch size makes: one example per step
+ * (`stochastic`), the whole training set (`full-batch`), or in between.
+ */
+export type BatchRegime = "stochastic" | "minibatch" | "full-batch";
+
+/** Metrics at the end of one epoch. */
+export interface EpochMetrics {
+  optimizer: string;
+  /** Epoch number, from 1. */
+  epoch: number;
+  /** Mean cross-entropy over the epoch's training steps, per example. */
+  trainLoss: number;
+  /** Mean cross-entropy on the test set after the epoch. */
+  testLoss: number;
+  /** Fraction of test images classified correctly, 0 to 1. */
+  testAccuracy: number;
+  /** Wall-clock seconds of the epoch's training steps, evaluation excluded. */
+  seconds: number;
+  /** Effective learning rate after the epoch's last step, if reported. */
+  effectiveLr?: number;
+}
+
+/** Metrics of one training step. */
+export interface StepMetrics {
+  epoch: number;
+  /** Step number counted over the whole run, from 1. */
+  step: number;
+  /** Mean cross-entropy of the step's batch before the update. */
+  loss: number;
+  effectiveLr?: number;
+}
+
+/** Callbacks, optimizer factory and checkpointing of a run. */
+export interface RunOptions {
+  /** Called after each step. */
+  onStep?: (metrics: StepMetrics) => void;
+  /** Called after each epoch, once its checkpoint is saved; awaited. */
+  onEpoch?: (metrics: EpochMetrics) => void | Promise<void>;
+  /** Called once when a run resumes, with the epochs restored. */
+  onResume?: (restored: EpochMetrics[]) => void;
+  /**
+   * Makes the optimizer. Default: descent's `createTfjsOptimizer`.
+   */
+  createOptimizer?: (
+    name: string,
+    options: Record<string, unknown>,
+  ) => tf.Optimizer;
+  /**
+   * Reads the effective learning rate after a step, for optimizers that
+   * expose one (adaptive methods); returns undefined otherwise.
+   */
+  effectiveLr?: (optimizer: tf.Optimizer) => number | undefined;
+  /** Folder for the checkpoint written at every epoch end. */
+  checkpointDir?: string;
+  /** Continue from the checkpoint in `checkpointDir`, if there is one. */
+  resume?: boolean;
+}
+
+/** Everything a finished run measured. */
+export interface RunResult {
+  config: RunConfig;
+  /** Resolved batch size, in examples. */
+  batchSize: number;
+  regime: BatchRegime;
+  trainCount: number;
+  testCount: number;
+  epochs: EpochMetrics[];
+  /** Training loss of every step, in order. */
+  stepLosses: number[];
+  /** Epochs restored from a checkpoint rather than trained in this call. */
+  resumedEpochs: number;
+}
+
+// Test images per evaluation batch: bounds the memory of one forward pass.
+const EVALUATION_BATCH = 1000;
+
+function checkConfig(config: RunConfig, train: ImageSet): number {
+  const fail = (problem: string) => {
+    throw new RangeError(`Training run: ${problem}`);
+  };
+  if (!(MODEL_NAMES as readonly string[]).includes(config.model)) {
+    fail(
+      `unknown model '${config.model}'. Choose one of ${MODEL_NAMES.join(", ")}.`,
+    );
+  }
+  if (!Number.isSafeInteger(config.seed)) {
+    fail(`seed must be an integer, got ${config.seed}. Try 0.`);
+  }
+  if (!Number.isSafeInteger(config.epochs) || config.epochs < 1) {
+    fail(`epochs must be a positive integer, got ${config.epochs}. Try 5.`);
+  }
+  for (const key of ["trainLimit", "testLimit"] as const) {
+    const limit = config[key];
+    if (limit !== undefined && !(Number.isSafeInteger(limit) && limit >= 1)) {
+      fail(`${key} must be a positive integer, got ${limit}. Try 1000.`);
+    }
+  }
+  if (config.batchSize === "full") return train.count;
+  const size = config.batchSize;
+  if (!Number.isSafeInteger(size) || size < 1) {
+    fail(
+      `batchSize must be a positive integer or 'full', got ${size}. Try 128.`,
+    );
+  }
+  if (size > train.count) {
+    fail(
+      `batchSize ${size} is larger than the ${train.count} training ` +
+        `images. Use 'full' for full-batch gradient descent.`,
+    );
+  }
+  return size;
+}
+
+function regimeOf(batchSize: number, trainCount: number): BatchRegime {
+  if (batchSize === trainCount) return "full-batch";
+  return batchSize === 1 ? "stochastic" : "minibatch";
+}
+
+function crossEntropy(logits: tf.Tensor, ys: tf.Tensor): tf.Scalar {
+  return tf.losses.softmaxCrossEntropy(ys, logits) as tf.Scalar;
+}
+
+/** Returns the mean test loss and the accuracy of `model` on `set`. */
+function evaluate(
+  model: tfl.LayersModel,
+  set: ImageSet,
+): { loss: number; accuracy: number } {
+  let lossSum = 0;
+  let correct = 0;
+  for (let start = 0; start < set.count; start += EVALUATION_BATCH) {
+    const end = Math.min(start + EVALUATION_BATCH, set.count);
+    const [batchLoss, batchCorrect] = tf.tidy(() => {
+      const { xs, ys } = makeBatch(set, range(start, end));
+      const logits = model.apply(xs, { training: false }) as tf.Tensor;
+      const loss = tf.losses.softmaxCrossEntropy(
+        ys,
+        logits,
+        undefined,
+        undefined,
+        tf.Reduction.SUM,
+      );
+      const hits = tf.sum(tf.equal(tf.argMax(logits, 1), tf.argMax(ys, 1)));
+      return [loss.dataSync()[0], hits.dataSync()[0]];
+    });
+    lossSum += batchLoss;
+    correct += batchCorrect;
+  }
+  return { loss: lossSum / set.count, accuracy: correct / set.count };
+}
+
+/** Mutable state of a run between epochs: what a checkpoint stores. */
+interface RunState {
+  model: tfl.LayersModel;
+  optimizer: tf.Optimizer;
+  random: Random;
+  epochs: EpochMetrics[];
+  stepLosses: number[];
+}
+
+function checkpointOf(
+  config: RunConfig,
+  state: RunState,
+  fingerprint: string,
+  optimizerWeights: NamedTensor[],
+): Checkpoint {
+  const values = state.model.getWeights();
+  const modelWeights = state.model.weights.map((w, i) => ({
+    name: w.originalName,
+    tensor: values[i],
+  }));
+  return {
+    config,
+    dataFingerprint: fingerprint,
+    epoch: state.epochs.length,
+    randomState: state.random.state,
+    epochs: state.epochs,
+    stepLosses: state.stepLosses,
+    modelWeights: toNamedArrays(modelWeights),
+    optimizerWeights: toNamedArrays(optimizerWeights),
+  };
+}
+
+async function restore(
+  checkpoint: Checkpoint,
+  state: RunState,
+): Promise<void> {
+  const weights = readNamedArrays(checkpoint.modelWeights);
+  const current = state.model.getWeights();
+  if (weights.length !== current.length) {
+    throw new Error(
+      `Checkpoint holds ${weights.length} model weights but the model has ` +
+        `${current.length}. Resume with the same model or start afresh.`,
+    );
+  }
+  state.model.setWeights(weights.map((w) => w.tensor));
+  tf.dispose(weights.map((w) => w.tensor));
+
+  // setWeights keeps the tensors it is given as the optimizer's variables.
+  await state.optimizer.setWeights(readNamedArrays(checkpoint.optimizerWeights));
+  state.random.state = checkpoint.randomState;
+  state.epochs = checkpoint.epochs;
+  state.stepLosses = checkpoint.stepLosses;
+}
+
+/**
+ * Returns a short hash of a dataset's labels and sizes, so that a checkpoint
+ * is not resumed on other data.
+ */
+function fingerprintOf(train: ImageSet, test: ImageSet): string {
+  let hash = 0x811c9dc5;
+  for (const set of [train, test]) {
+    for (const value of [set.count, set.rows, set.cols, ...set.labels]) {
+      hash = Math.imul(hash ^ value, 0x01000193) >>> 0;
+    }
+  }
+  return `${train.count}+${test.count}:${hash.toString(16)}`;
+}
+
+/**
+ * Trains one model with one optimizer and seed on `data`, evaluating on the
+ * test split after every epoch.
+ *
+ * Runs are deterministic: the same config, data and backend give the same
+ * numbers, and a run resumed from its checkpoint ends with the same numbers
+ * as one that was never interrupted.
+ *
+ * @throws RangeError for an invalid config; Error if `resume` finds a
+ *   checkpoint made with other settings or data.
+ */
+export async function runTraining(
+  config: RunConfig,
+  data: MnistDataset,
+  options: RunOptions = {},
+): Promise<RunResult> {
+  const train = takeFirst(data.train, config.trainLimit ?? data.train.count);
+  const test = takeFirst(data.test, config.testLimit ?? data.test.count);
+  const batchSize = checkConfig(config, train);
+  const fingerprint = fingerprintOf(train, test);
+  const makeOptimizer = options.createOptimizer ?? createOptimizer;
+
+  const state: RunState = {
+    model: buildModel(config.model, train, config.seed),
+    optimizer: makeOptimizer(config.optimizer, config.optimizerOptions ?? {}),
+    random: new Random(config.seed),
+    epochs: [],
+    stepLosses: [],
+  };
+  const variables = state.model.trainableWeights.map(
+    (w) => w.read() as tf.Variable,
+  );
+
+  try {
+    if (options.checkpointDir !== undefined && options.resume) {
+      const saved = loadCheckpoint(options.checkpointDir, config, fingerprint);
+      if (saved !== undefined && saved.epoch > config.epochs) {
+        throw new RangeError(
+          `Training run: the checkpoint in ${options.checkpointDir} has ` +
+            `${saved.epoch} epochs, more than the ${config.epochs} ` +
+            `requested. Ask for at least ${saved.epoch} epochs.`,
+        );
+      }
+      if (saved !== undefined) {
+        await restore(saved, state);
+        options.onResume?.(state.epochs);
+      }
+    }
+    const resumedEpochs = state.epochs.length;
+
+    for (let epoch = resumedEpochs + 1; epoch <= config.epochs; epoch++) {
+      const order = permutation(train.count, state.random);
+      const started = performance.now();
+      let lossSum = 0;
+      let effectiveLr: number | undefined;
+
+      for (let start = 0; start < train.count; start += batchSize) {
+        const indices = order.subarray(start, Math.min(start + batchSize, train.count));
+        const { xs, ys } = makeBatch(train, indices);
+        const cost = state.optimizer.minimize(
+          () => crossEntropy(state.model.apply(xs) as tf.Tensor, ys),
+          true,
+          variables,
+        );
+        const loss = cost!.dataSync()[0];
+        tf.dispose([xs, ys, cost!]);
+
+        lossSum += loss * indices.length;
+        state.stepLosses.push(loss);
+        effectiveLr = options.effectiveLr?.(state.optimizer);
+        options.onStep?.({
+          epoch,
+          step: state.stepLosses.length,
+          loss,
+          ...(effectiveLr === undefined ? {} : { effectiveLr }),
+        });
+      }
+
+      const seconds = (performance.now() - started) / 1000;
+      const evaluation = evaluate(state.model, test);
+      const metrics: EpochMetrics = {
+        optimizer: config.optimizer,
+        epoch,
+        trainLoss: lossSum / train.count,
+        testLoss: evaluation.loss,
+        testAccuracy: evaluation.accuracy,
+        seconds,
+        ...(effectiveLr === undefined ? {} : { effectiveLr }),
+      };
+      state.epochs.push(metrics);
+
+      if (options.checkpointDir !== undefined) {
+        const optimizerWeights = await state.optimizer.getWeights();
+        const checkpoint = checkpointOf(config, state, fingerprint, optimizerWeights);
+        // getWeights returns the optimizer's state variables themselves plus
+        // new tensors (such as the iteration count) that are ours to free.
+        tf.dispose(
+          optimizerWeights
+            .map((w) => w.tensor)
+            .filter((t) => !(t instanceof tf.Variable)),
+        );
+        saveCheckpoint(options.checkpointDir, checkpoint);
+      }
+      await options.onEpoch?.(metrics);
+    }
+
+    return {
+      config,
+      batchSize,
+      regime: regimeOf(batchSize, train.count),
+      trainCount: train.count,
+      testCount: test.count,
+      epochs: state.epochs,
+      stepLosses: state.stepLosses,
+      resumedEpochs,
+    };
+  } finally {
+    state.model.dispose();
+    state.optimizer.dispose();
+  }
+}

@@ -1,0 +1,183 @@
+import {
+  BatchMatMul,
+  Conv2D,
+  Conv2DBackpropFilter,
+  type Conv2DBackpropFilterAttrs,
+  type KernelConfig,
+  type KernelFunc,
+  PadV2,
+  Slice,
+  type TensorInfo,
+  Transpose,
+  _FusedMatMul,
+  backend_util,
+  getKernel,
+  getKernelsForBackend,
+  registerKernel,
+  unregisterKernel,
+} from "@tensorflow/tfjs-core";
+
+/**
+ * Training fixes for the TF.js WebAssembly backend (tfjs-backend-wasm 4.22).
+ *
+ * - Its matrix product with a transposed operand (`transposeA` or
+ *   `transposeB`) runs about 14 times slower than a plain one, and every
+ *   gradient of a dense layer uses one. The replacement kernels transpose the
+ *   operand explicitly, then multiply plainly.
+ * - It has no `Conv2DBackpropFilter` kernel, so a convolution's filter
+ *   gradient fails. The kernel added here computes it with the backend's own
+ *   transpose, pad, slice and convolution kernels.
+ */
+
+type Backend = Parameters<KernelFunc>[0]["backend"] & {
+  disposeData(dataId: object): boolean;
+};
+
+type KernelArgs = Parameters<KernelFunc>[0];
+
+const WASM = "wasm";
+
+function runKernel(
+  name: string,
+  inputs: Record<string, TensorInfo>,
+  backend: Backend,
+  attrs: Record<string, unknown>,
+): TensorInfo {
+  const { kernelFunc } = getKernel(name, WASM);
+  return kernelFunc({ inputs, backend, attrs: attrs as never }) as TensorInfo;
+}
+
+function swapLastTwoAxes(x: TensorInfo, backend: Backend): TensorInfo {
+  const perm = x.shape.map((_, axis) => axis);
+  const rank = perm.length;
+  [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1], perm[rank - 2]];
+  return runKernel(Transpose, { x }, backend, { perm });
+}
+
+/** Wraps a matrix-product kernel so that it never sees a transpose flag. */
+function withExplicitTranspose(original: KernelFunc): KernelFunc {
+  return ({ inputs, backend, attrs }: KernelArgs) => {
+    const { transposeA, transposeB } = attrs as {
+      transposeA: boolean;
+      transposeB: boolean;
+    };
+    if (!transposeA && !transposeB) {
+      return original({ inputs, backend, attrs });
+    }
+    const wasmBackend = backend as Backend;
+    const temporaries: TensorInfo[] = [];
+    const operands = { ...inputs };
+    if (transposeA) {
+      operands.a = swapLastTwoAxes(inputs.a!, wasmBackend);
+      temporaries.push(operands.a);
+    }
+    if (transposeB) {
+      operands.b = swapLastTwoAxes(inputs.b!, wasmBackend);
+      temporaries.push(operands.b);
+    }
+    const plainAttrs = { ...attrs, transposeA: false, transposeB: false };
+    const out = original({ inputs: operands, backend, attrs: plainAttrs });
+    temporaries.forEach((t) => wasmBackend.disposeData(t.dataId));
+    return out;
+  };
+}
+
+/**
+ * Computes a 2-D convolution's filter gradient as another convolution.
+ *
+ * For input x [N, H, W, C], output gradient dy [N, OH, OW, K], stride s and
+ * padding p, the gradient is
+ *   dW[i, j, c, k] = Σ_{n, u, v} xPadded[n, i + s·u, j + s·v, c] · dy[n, u, v, k],
+ * which is a stride-1 convolution with dilation s of xPadded, transposed to
+ * [C, H', W', N], by dy, transposed to the filter [OH, OW, N, K].
+ */
+function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs) {
+  const wasmBackend = backend as Backend;
+  const x = inputs.x!;
+  const dy = inputs.dy!;
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
+    attrs as unknown as Conv2DBackpropFilterAttrs;
+  const convInfo = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    backend_util.convertConv2DDataFormat(dataFormat),
+  );
+  if (convInfo.dataFormat !== "channelsLast") {
+    throw new Error(
+      `Conv2DBackpropFilter on the wasm backend supports only dataFormat ` +
+        `'NHWC', got '${dataFormat}'. Use channels-last data.`,
+    );
+  }
+  const { top, bottom, left, right } = convInfo.padInfo;
+  const temporaries: TensorInfo[] = [];
+  const keep = (t: TensorInfo) => (temporaries.push(t), t);
+
+  const padded = keep(
+    runKernel(PadV2, { x }, wasmBackend, {
+      paddings: [[0, 0], [top, bottom], [left, right], [0, 0]],
+      constantValue: 0,
+    }),
+  );
+  const xT = keep(runKernel(Transpose, { x: padded }, wasmBackend, { perm: [3, 1, 2, 0] }));
+  const dyT = keep(runKernel(Transpose, { x: dy }, wasmBackend, { perm: [1, 2, 0, 3] }));
+  const full = keep(
+    runKernel(Conv2D, { x: xT, filter: dyT }, wasmBackend, {
+      strides: [1, 1],
+      pad: "valid",
+      dataFormat: "NHWC",
+      dilations: [convInfo.strideHeight, convInfo.strideWidth],
+    }),
+  );
+  // The convolution also covers offsets past the filter when the stride
+  // leaves padded rows or columns unused, so cut it to the filter's size.
+  const [filterHeight, filterWidth, inChannels, outChannels] = filterShape;
+  const cut = keep(
+    runKernel(Slice, { x: full }, wasmBackend, {
+      begin: [0, 0, 0, 0],
+      size: [inChannels, filterHeight, filterWidth, outChannels],
+    }),
+  );
+  const dW = runKernel(Transpose, { x: cut }, wasmBackend, { perm: [1, 2, 0, 3] });
+  temporaries.forEach((t) => wasmBackend.disposeData(t.dataId));
+  return dW;
+}
+
+let installed = false;
+
+/**
+ * Replaces the wasm backend's matrix-product kernels with ones that transpose
+ * explicitly, and adds the missing `Conv2DBackpropFilter` kernel.
+ *
+ * Call it after importing `@tensorflow/tfjs-backend-wasm` and before the
+ * backend is initialised; later calls do nothing.
+ */
+export function installWasmTrainingKernels(): void {
+  if (installed) return;
+  installed = true;
+
+  for (const name of [BatchMatMul, _FusedMatMul]) {
+    const original = getKernel(name, WASM);
+    unregisterKernel(name, WASM);
+    const replacement: KernelConfig = {
+      ...original,
+      kernelFunc: withExplicitTranspose(original.kernelFunc),
+    };
+    registerKernel(replacement);
+  }
+
+  const hasFilterGradient = getKernelsForBackend(WASM).some(
+    (k) => k.kernelName === Conv2DBackpropFilter,
+  );
+  if (!hasFilterGradient) {
+    registerKernel({
+      kernelName: Conv2DBackpropFilter,
+      backendName: WASM,
+      kernelFunc: conv2dBackpropFilter as KernelFunc,
+    });
+  }
+}
