@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { Parameter, createOptimizer, type FloatArray } from "../src/index.js";
+import {
+  Parameter,
+  createOptimizer,
+  getKernelBackend,
+  setKernelBackend,
+  type FloatArray,
+} from "../src/index.js";
 import {
   type FixedCase,
   closeTo,
@@ -16,6 +22,12 @@ const TOLERANCE_FLOAT64 = 1e-10;
  * 1e-5 relative to max(1, |expected|).
  */
 const TOLERANCE_FLOAT32 = 1e-5;
+/**
+ * Float32 updates run in the TypeScript loops (double-precision arithmetic)
+ * or in the WebAssembly SIMD kernels (single-precision arithmetic); both must
+ * meet the float32 bound.
+ */
+const KERNEL_BACKENDS = ["js", "wasm"] as const;
 
 type ArrayType = typeof Float32Array | typeof Float64Array;
 
@@ -59,10 +71,18 @@ describe("reference vectors", () => {
           expect(worst, where).toBeLessThanOrEqual(TOLERANCE_FLOAT64);
         });
 
-        it(`${c.name} matches in float32`, () => {
-          const { worst, where } = runFixedCase(c, Float32Array);
-          expect(worst, where).toBeLessThanOrEqual(TOLERANCE_FLOAT32);
-        });
+        for (const backend of KERNEL_BACKENDS) {
+          it(`${c.name} matches in float32 with ${backend} kernels`, () => {
+            setKernelBackend(backend);
+            try {
+              expect(getKernelBackend()).toBe(backend);
+              const { worst, where } = runFixedCase(c, Float32Array);
+              expect(worst, where).toBeLessThanOrEqual(TOLERANCE_FLOAT32);
+            } finally {
+              setKernelBackend("auto");
+            }
+          });
+        }
       }
 
       for (const c of file.closedLoop) {

@@ -8,6 +8,12 @@ export {
   type ParamGroupInput,
   type ParamState,
 } from "./optimizer.js";
+export {
+  getKernelBackend,
+  setKernelBackend,
+  type KernelBackend,
+  type KernelBackendSetting,
+} from "./wasm/runtime.js";
 export { StateDictError, type OptionSpec, type OptionSpecs } from "./validation.js";
 export { SGD, type SGDOptions } from "./algorithms/sgd.js";
 export { Adagrad, type AdagradOptions } from "./algorithms/adagrad.js";

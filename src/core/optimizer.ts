@@ -6,6 +6,8 @@ import {
   isFloatArray,
 } from "./parameter.js";
 import { decodeArray, encodeArray, type EncodedArray } from "./encoding.js";
+import { float32Kernels } from "./wasm/runtime.js";
+import { releaseAll } from "./wasm/resident.js";
 import {
   type OptionSpec,
   type OptionSpecs,
@@ -203,21 +205,32 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     const loss = closure?.();
     for (let g = 0; g < this.paramGroups.length; g++) this.checkGroup(g);
     if (!this.checkGradients()) return loss;
+    this.prepareState();
 
     for (const group of this.paramGroups) {
       for (const param of group.params) {
         const grad = param.grad;
         if (grad === null) continue;
-        let state = this.state.get(param);
-        if (state === undefined) {
-          state = { step: 0, buffers: this.initState(param, group), scalars: {} };
-          this.state.set(param, state);
-        }
+        const state = this.state.get(param) as ParamState;
         state.step += 1;
         this.update(param.data, grad, state, group);
       }
     }
     return loss;
+  }
+
+  /**
+   * Moves this optimizer's state out of descent's WebAssembly memory into
+   * ordinary arrays and frees that memory, for an optimizer you no longer
+   * step or before building a large new one. The optimizer stays usable: a
+   * later float32 step with the wasm backend moves its state back.
+   *
+   * State in WebAssembly memory is also freed when the optimizer is
+   * garbage-collected, but a collection may come late, since the engine does
+   * not count that memory as its own.
+   */
+  dispose(): void {
+    for (const state of this.state.values()) releaseAll(state.buffers);
   }
 
   /** Sets every gradient to zero, or to `null` with `setToNone`. */
@@ -317,6 +330,34 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     this.skippedSteps = Number.isInteger(dict.skippedSteps) ? dict.skippedSteps : 0;
   }
 
+  /**
+   * Creates the state of parameters stepping for the first time and, for
+   * float32 parameters on the wasm backend, moves every state buffer into
+   * descent's WebAssembly memory. This is the only place a step allocates,
+   * and it runs before any parameter is read for the update: the memory may
+   * grow here, which detaches views of it.
+   */
+  private prepareState(): void {
+    for (const group of this.paramGroups) {
+      for (const param of group.params) {
+        if (param.grad === null) continue;
+        let state = this.state.get(param);
+        if (state === undefined) {
+          state = { step: 0, buffers: this.initState(param, group), scalars: {} };
+          this.state.set(param, state);
+        }
+        const kernels = float32Kernels(param.data);
+        if (kernels !== null && !kernels.adoptAll(state.buffers)) {
+          this.warnOnce(
+            "wasmMemory",
+            `${this.description.displayName}.step: descent's WebAssembly memory is full (4 GiB at most), so some ` +
+              `parameters are updated by the slower TypeScript loops. Call dispose() on optimizers you no longer use.`,
+          );
+        }
+      }
+    }
+  }
+
   /** Sends `message` to the warning handler once per `kind` for this optimizer. */
   protected warnOnce(kind: string, message: string): void {
     if (this.warned.has(kind)) return;
@@ -372,7 +413,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
             );
           }
         }
-        const bad = firstNonFinite(param.grad);
+        const bad = float32Kernels(param.grad)?.firstNonFinite(param.grad as Float32Array) ?? firstNonFinite(param.grad);
         if (bad < 0) continue;
         if (this.skipNonFinite) {
           this.skippedSteps += 1;

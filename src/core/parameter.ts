@@ -1,4 +1,6 @@
 import { describeValue } from "./validation.js";
+import { loadFloat32Kernels } from "./wasm/runtime.js";
+import { attachBlock, releaseAll } from "./wasm/resident.js";
 
 /** Element storage a {@link Parameter} accepts: single or double precision. */
 export type FloatArray = Float32Array | Float64Array;
@@ -66,6 +68,58 @@ export class Parameter {
     this.grad = grad;
     this.shape = [...shape];
     this.name = options.name;
+  }
+
+  /**
+   * Creates a float32 parameter whose `data` and `grad` live in descent's
+   * WebAssembly memory, zero-filled. The WebAssembly kernels then update it
+   * in place, without the copies in and out that an ordinary Float32Array
+   * costs on each step. Without WebAssembly SIMD in the engine, or if the
+   * memory is full, it holds ordinary Float32Arrays and works the same.
+   *
+   * @remarks The memory grows when parameters are allocated and when an
+   *   optimizer creates or loads state (its first step, and the step after
+   *   `loadStateDict`), and growing it detaches every array viewing it. So
+   *   read `param.data` and `param.grad` afresh rather than keeping the arrays
+   *   across those calls; the properties always return live arrays.
+   *   Assigning another array to `data` or `grad` (also `zeroGrad(true)`)
+   *   gives up that array's place in the memory. {@link dispose} frees the
+   *   memory at once, and garbage collection frees it eventually.
+   * @throws RangeError if `length` is not an integer ≥ 0 or `shape` does not describe it.
+   * @example
+   * ```ts
+   * const w = Parameter.allocate(784 * 10, { shape: [784, 10], name: "w" });
+   * w.data.fill(0.01);
+   * w.grad!.set(gradient);   // a Float32Array of 7840 elements
+   * ```
+   */
+  static allocate(length: number, options: Omit<ParameterOptions, "grad"> = {}): Parameter {
+    if (!Number.isInteger(length) || length < 0) {
+      throw new RangeError(
+        `Parameter.allocate: length must be an integer >= 0, got ${describeValue(length)}. ` +
+          `Pass the number of elements, e.g. 784 * 10.`,
+      );
+    }
+    const arena = loadFloat32Kernels()?.arena;
+    const dataBlock = arena?.allocate(length) ?? null;
+    const gradBlock = dataBlock === null ? null : arena?.allocate(length) ?? null;
+    if (dataBlock === null || gradBlock === null) {
+      dataBlock?.free();
+      return new Parameter(new Float32Array(length), options);
+    }
+    const param = new Parameter(dataBlock.view(), { ...options, grad: gradBlock.view() });
+    attachBlock(param, "data", dataBlock);
+    attachBlock(param, "grad", gradBlock);
+    return param;
+  }
+
+  /**
+   * Frees this parameter's place in descent's WebAssembly memory: `data`
+   * and `grad` become ordinary Float32Arrays holding the same values. Does
+   * nothing for a parameter that was not made by {@link Parameter.allocate}.
+   */
+  dispose(): void {
+    releaseAll(this);
   }
 }
 

@@ -9,6 +9,7 @@ import {
 import { type FloatArray, type Parameter, zerosLike } from "../parameter.js";
 import { betasSpec, epsSpec, lrSpec, maximizeSpec, weightDecaySpec } from "../options.js";
 import { invalidCombination } from "../validation.js";
+import { float32Kernels } from "../wasm/runtime.js";
 
 /** Options of {@link AdaBound}, {@link AMSBound} and {@link AdaBoundW}. */
 export interface AdaBoundOptions extends BaseOptions {
@@ -80,6 +81,13 @@ function boundedKernel(
   const boundLr = (finalLr * lr) / (group.lrAtConstruction as number);
   const lower = boundLr * (1 - 1 / (gamma * t + 1));
   const upper = boundLr * (1 + 1 / (gamma * t));
+  const kernels = float32Kernels(theta);
+  if (kernels !== null) {
+    const coefficients = [
+      stepSize, beta1, 1 - beta1, beta2, 1 - beta2, eps, lower, upper, sign, decay, decoupled, amsbound ? 1 : 0,
+    ];
+    if (kernels.run("adabound", coefficients, theta, grad, state.buffers, "m", "v", amsbound ? "vMax" : undefined)) return;
+  }
 
   for (let i = 0; i < theta.length; i++) {
     const g = sign * grad[i] + decay * theta[i];

@@ -8,6 +8,7 @@ import {
 } from "../optimizer.js";
 import { type FloatArray, type Parameter, zerosLike } from "../parameter.js";
 import { epsSpec, lrSpec, maximizeSpec, weightDecaySpec } from "../options.js";
+import { float32Kernels } from "../wasm/runtime.js";
 
 /** Options of {@link Adadelta}. */
 export interface AdadeltaOptions extends BaseOptions {
@@ -72,6 +73,9 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
     const { lr, rho, eps, weightDecay, maximize } = group;
     const { v, u } = state.buffers;
     const sign = maximize ? -1 : 1;
+    const kernels = float32Kernels(theta);
+    const coefficients = [lr, sign, weightDecay, rho, 1 - rho, eps];
+    if (kernels?.run("adadelta", coefficients, theta, grad, state.buffers, "v", "u")) return;
 
     for (let i = 0; i < theta.length; i++) {
       const g = sign * grad[i] + weightDecay * theta[i];

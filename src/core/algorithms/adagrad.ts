@@ -8,6 +8,7 @@ import {
 } from "../optimizer.js";
 import type { FloatArray, Parameter } from "../parameter.js";
 import { epsSpec, lrSpec, maximizeSpec, weightDecaySpec } from "../options.js";
+import { float32Kernels } from "../wasm/runtime.js";
 
 /** Options of {@link Adagrad}. */
 export interface AdagradOptions extends BaseOptions {
@@ -80,6 +81,8 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     const s = state.buffers.sum;
     const sign = maximize ? -1 : 1;
     const clr = lr / (1 + (state.step - 1) * lrDecay);
+    const kernels = float32Kernels(theta);
+    if (kernels?.run("adagrad", [clr, sign, weightDecay, eps], theta, grad, state.buffers, "sum")) return;
 
     for (let i = 0; i < theta.length; i++) {
       const g = sign * grad[i] + weightDecay * theta[i];

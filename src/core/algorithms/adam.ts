@@ -8,6 +8,7 @@ import {
 } from "../optimizer.js";
 import { type FloatArray, type Parameter, zerosLike } from "../parameter.js";
 import { betasSpec, epsSpec, lrSpec, maximizeSpec, weightDecaySpec } from "../options.js";
+import { float32Kernels } from "../wasm/runtime.js";
 
 /** Options of {@link Adam} and {@link AdamW}. */
 export interface AdamOptions extends BaseOptions {
@@ -34,7 +35,8 @@ const ADAM_BUFFERS = ["m", "v", "vMax"] as const;
 
 /**
  * Updates one tensor with Adam's rule. `decay` is the L2 coefficient added to
- * the gradient (0 for AdamW, which decays θ before calling this).
+ * the gradient, and `shrink` the factor θ is multiplied by first: AdamW
+ * passes 0 and 1 − η·λ, Adam λ and 1.
  */
 function adamKernel(
   theta: FloatArray,
@@ -42,6 +44,7 @@ function adamKernel(
   state: ParamState,
   group: ParamGroup<AdamOptions>,
   decay: number,
+  shrink: number,
 ): void {
   const { lr, betas, eps, amsgrad, maximize } = group;
   const [beta1, beta2] = betas;
@@ -51,7 +54,15 @@ function adamKernel(
   const c1 = 1 - beta1 ** t;
   const sqrtC2 = Math.sqrt(1 - beta2 ** t);
   const stepSize = lr / c1;
+  const kernels = float32Kernels(theta);
+  if (kernels !== null) {
+    const coefficients = [
+      stepSize, beta1, 1 - beta1, beta2, 1 - beta2, 1 / sqrtC2, eps, sign, decay, shrink, amsgrad ? 1 : 0,
+    ];
+    if (kernels.run("adam", coefficients, theta, grad, state.buffers, "m", "v", amsgrad ? "vMax" : undefined)) return;
+  }
 
+  if (shrink !== 1) for (let i = 0; i < theta.length; i++) theta[i] *= shrink;
   for (let i = 0; i < theta.length; i++) {
     const g = sign * grad[i] + decay * theta[i];
 
@@ -119,7 +130,7 @@ export class Adam extends Optimizer<AdamOptions> {
 
   protected override update(theta: FloatArray, grad: FloatArray, state: ParamState, group: ParamGroup<AdamOptions>) {
     if (group.amsgrad && state.buffers.vMax === undefined) state.buffers.vMax = zerosLike(theta);
-    adamKernel(theta, grad, state, group, group.weightDecay);
+    adamKernel(theta, grad, state, group, group.weightDecay, 1);
   }
 }
 
@@ -164,8 +175,6 @@ export class AdamW extends Optimizer<AdamOptions> {
 
   protected override update(theta: FloatArray, grad: FloatArray, state: ParamState, group: ParamGroup<AdamOptions>) {
     if (group.amsgrad && state.buffers.vMax === undefined) state.buffers.vMax = zerosLike(theta);
-    const shrink = 1 - group.lr * group.weightDecay;
-    if (shrink !== 1) for (let i = 0; i < theta.length; i++) theta[i] *= shrink;
-    adamKernel(theta, grad, state, group, 0);
+    adamKernel(theta, grad, state, group, 0, 1 - group.lr * group.weightDecay);
   }
 }

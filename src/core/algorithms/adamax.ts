@@ -8,6 +8,7 @@ import {
 } from "../optimizer.js";
 import { type FloatArray, type Parameter, zerosLike } from "../parameter.js";
 import { betasSpec, epsSpec, lrSpec, maximizeSpec, weightDecaySpec } from "../options.js";
+import { float32Kernels } from "../wasm/runtime.js";
 
 /** Options of {@link Adamax}. */
 export interface AdamaxOptions extends BaseOptions {
@@ -71,6 +72,9 @@ export class Adamax extends Optimizer<AdamaxOptions> {
     const { m, u } = state.buffers;
     const sign = maximize ? -1 : 1;
     const stepSize = lr / (1 - beta1 ** state.step);
+    const kernels = float32Kernels(theta);
+    const coefficients = [stepSize, beta1, 1 - beta1, beta2, eps, sign, weightDecay];
+    if (kernels?.run("adamax", coefficients, theta, grad, state.buffers, "m", "u")) return;
 
     for (let i = 0; i < theta.length; i++) {
       const g = sign * grad[i] + weightDecay * theta[i];

@@ -8,6 +8,7 @@ import {
 } from "../optimizer.js";
 import { type FloatArray, type Parameter, zerosLike } from "../parameter.js";
 import { betasSpec, epsSpec, lrSpec, maximizeSpec, weightDecaySpec } from "../options.js";
+import { float32Kernels } from "../wasm/runtime.js";
 
 /** Options of {@link NAdam}. */
 export interface NAdamOptions extends BaseOptions {
@@ -93,10 +94,7 @@ export class NAdam extends Optimizer<NAdamOptions> {
     const t = state.step;
     const sign = maximize ? -1 : 1;
     const decay = decoupledWeightDecay ? 0 : weightDecay;
-    if (decoupledWeightDecay && weightDecay !== 0) {
-      const shrink = 1 - lr * weightDecay;
-      for (let i = 0; i < theta.length; i++) theta[i] *= shrink;
-    }
+    const shrink = decoupledWeightDecay ? 1 - lr * weightDecay : 1;
 
     const mu = beta1 * (1 - 0.5 * 0.96 ** (t * psi));
     const muNext = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi));
@@ -105,7 +103,15 @@ export class NAdam extends Optimizer<NAdamOptions> {
     const gradCoef = (lr * (1 - mu)) / (1 - product);
     const momentCoef = (lr * muNext) / (1 - product * muNext);
     const c2 = 1 - beta2 ** t;
+    const kernels = float32Kernels(theta);
+    if (kernels !== null) {
+      const coefficients = [
+        gradCoef, momentCoef, beta1, 1 - beta1, beta2, 1 - beta2, 1 / Math.sqrt(c2), eps, sign, decay, shrink,
+      ];
+      if (kernels.run("nadam", coefficients, theta, grad, state.buffers, "m", "v")) return;
+    }
 
+    if (shrink !== 1) for (let i = 0; i < theta.length; i++) theta[i] *= shrink;
     for (let i = 0; i < theta.length; i++) {
       const g = sign * grad[i] + decay * theta[i];
       m[i] = beta1 * m[i] + (1 - beta1) * g;

@@ -8,6 +8,7 @@ import {
 } from "../optimizer.js";
 import { type FloatArray, type Parameter, zerosLike } from "../parameter.js";
 import { betasSpec, epsSpec, lrSpec, maximizeSpec, weightDecaySpec } from "../options.js";
+import { float32Kernels } from "../wasm/runtime.js";
 
 /** Options of {@link RAdam}. */
 export interface RAdamOptions extends BaseOptions {
@@ -84,10 +85,7 @@ export class RAdam extends Optimizer<RAdamOptions> {
     const t = state.step;
     const sign = maximize ? -1 : 1;
     const decay = decoupledWeightDecay ? 0 : weightDecay;
-    if (decoupledWeightDecay && weightDecay !== 0) {
-      const shrink = 1 - lr * weightDecay;
-      for (let i = 0; i < theta.length; i++) theta[i] *= shrink;
-    }
+    const shrink = decoupledWeightDecay ? 1 - lr * weightDecay : 1;
 
     const c1 = 1 - beta1 ** t;
     const c2 = 1 - beta2 ** t;
@@ -98,7 +96,15 @@ export class RAdam extends Optimizer<RAdamOptions> {
       ? Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT))
       : 0;
     const adaptiveScale = r * Math.sqrt(c2);
+    const kernels = float32Kernels(theta);
+    if (kernels !== null) {
+      const coefficients = [
+        rectified ? 1 : 0, (lr * adaptiveScale) / c1, lr / c1, beta1, 1 - beta1, beta2, 1 - beta2, eps, sign, decay, shrink,
+      ];
+      if (kernels.run("radam", coefficients, theta, grad, state.buffers, "m", "v")) return;
+    }
 
+    if (shrink !== 1) for (let i = 0; i < theta.length; i++) theta[i] *= shrink;
     for (let i = 0; i < theta.length; i++) {
       const g = sign * grad[i] + decay * theta[i];
       m[i] = beta1 * m[i] + (1 - beta1) * g;

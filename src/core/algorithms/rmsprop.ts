@@ -8,6 +8,7 @@ import {
 } from "../optimizer.js";
 import { type FloatArray, type Parameter, zerosLike } from "../parameter.js";
 import { epsSpec, lrSpec, maximizeSpec, weightDecaySpec } from "../options.js";
+import { float32Kernels } from "../wasm/runtime.js";
 
 /** Options of {@link RMSprop}. */
 export interface RMSpropOptions extends BaseOptions {
@@ -93,6 +94,13 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     if (mu > 0) buffers.momentumBuffer ??= zerosLike(theta);
     const { v, gradAvg: a, momentumBuffer: b } = buffers;
     const sign = maximize ? -1 : 1;
+    const kernels = float32Kernels(theta);
+    if (kernels !== null) {
+      const coefficients = [lr, sign, weightDecay, alpha, 1 - alpha, eps, mu, centered ? 1 : 0, mu > 0 ? 1 : 0];
+      const average = centered ? "gradAvg" : undefined;
+      const momentum = mu > 0 ? "momentumBuffer" : undefined;
+      if (kernels.run("rmsprop", coefficients, theta, grad, buffers, "v", average, momentum)) return;
+    }
 
     for (let i = 0; i < theta.length; i++) {
       const g = sign * grad[i] + weightDecay * theta[i];

@@ -9,6 +9,7 @@ import {
 import type { FloatArray, Parameter } from "../parameter.js";
 import { lrSpec, maximizeSpec, weightDecaySpec } from "../options.js";
 import { invalidCombination } from "../validation.js";
+import { float32Kernels } from "../wasm/runtime.js";
 
 /** Options of {@link SGD}; `lr`, `weightDecay` and `maximize` are described on {@link BaseOptions}. */
 export interface SGDOptions extends BaseOptions {
@@ -93,7 +94,9 @@ export class SGD extends Optimizer<SGDOptions> {
   ): void {
     const { lr, momentum: mu, dampening, weightDecay, nesterov, maximize } = group;
     const sign = maximize ? -1 : 1;
+    const kernels = float32Kernels(theta);
     if (mu === 0) {
+      if (kernels?.run("sgd", [lr, sign, weightDecay], theta, grad, state.buffers)) return;
       for (let i = 0; i < theta.length; i++) {
         const g = sign * grad[i] + weightDecay * theta[i];
         theta[i] -= lr * g;
@@ -105,6 +108,9 @@ export class SGD extends Optimizer<SGDOptions> {
     let b = state.buffers.momentumBuffer;
     const first = b === undefined;
     if (first) b = state.buffers.momentumBuffer = new (theta.constructor as Float64ArrayConstructor)(theta.length);
+    // A buffer created in this step is not in WebAssembly memory yet, so the loop below runs.
+    const coefficients = [lr, sign, weightDecay, mu, 1 - dampening, nesterov ? 1 : 0];
+    if (kernels?.run("sgd_momentum", coefficients, theta, grad, state.buffers, "momentumBuffer")) return;
     for (let i = 0; i < theta.length; i++) {
       const g = sign * grad[i] + weightDecay * theta[i];
       b[i] = first ? g : mu * b[i] + (1 - dampening) * g;
