@@ -3,8 +3,8 @@
  *
  * A WebAssembly memory can only grow, and growing it detaches every typed
  * array that views its old buffer (their length becomes 0). So an allocation
- * is a {@link Float32Block}, an offset and a length, and code asks the block
- * for its {@link Float32Block.view} each time instead of keeping an array.
+ * is a {@link Float32Block}, an offset and a length, and code calls the
+ * block's {@link Float32Block.view} each time instead of keeping an array.
  */
 
 const PAGE_BYTES = 65536;
@@ -146,7 +146,7 @@ export class Arena {
     this.blocksByView.set(view, block);
   }
 
-  /** Grows the memory so that the last free range holds `bytes`; false if it cannot. */
+  /** Grows the memory until the last free range has room for `bytes`. Returns false if it cannot. */
   private grow(bytes: number): boolean {
     const top = this.memory.buffer.byteLength;
     const last = this.freeRanges[this.freeRanges.length - 1];

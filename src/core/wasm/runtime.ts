@@ -3,7 +3,7 @@ import { KERNELS_WASM_BASE64 } from "./kernels.generated.js";
 import { Arena, type Float32Block } from "./memory.js";
 import { adopt, residentBlock } from "./resident.js";
 
-/** Which code runs the float32 update loops: the TypeScript reference or WebAssembly SIMD. */
+/** The code that runs float32 update loops: the TypeScript reference or WebAssembly SIMD. */
 export type KernelBackend = "js" | "wasm";
 
 /** A backend to force, or `"auto"`: WebAssembly SIMD where the engine has it, else TypeScript. */
@@ -82,7 +82,7 @@ export class Float32Kernels {
 
   /**
    * Moves every Float32Array in `buffers` into the kernels' memory.
-   * @returns false if the memory is full; the arrays that did not fit stay ordinary.
+   * @returns false if the memory is full. The arrays that did not fit stay ordinary.
    */
   adoptAll(buffers: Record<string, FloatArray>): boolean {
     let complete = true;
@@ -101,9 +101,9 @@ export class Float32Kernels {
    * `theta` and `grad` may be anywhere: arrays outside the kernels' memory are
    * copied through scratch blocks piece by piece. No typed-array storage is
    * allocated.
-   * @returns false, changing nothing, if a named buffer is not in the kernels'
-   *   memory (it was created in this step, or the memory was full); the
-   *   caller then runs the TypeScript loop.
+   * @returns false, changing nothing, if a named buffer is not in the
+   *   kernels' memory because it was created in this step or the memory was
+   *   full. The caller then runs the TypeScript loop.
    */
   run(
     kernel: KernelName,
@@ -180,7 +180,7 @@ export class Float32Kernels {
   private apply(kernel: KernelFunction, theta: Float32Array, grad: Float32Array, p0: number, p1: number, p2: number): void {
     const thetaBlock = this.arena.blockOf(theta);
     const gradBlock = this.arena.blockOf(grad);
-    // A view of a block may be detached by growth; its block still knows the length.
+    // Growth may have detached a view of a block, but the block still records the length.
     const n = thetaBlock?.length ?? theta.length;
     if (thetaBlock !== undefined && gradBlock !== undefined) {
       kernel(thetaBlock.offset, gradBlock.offset, p0, p1, p2, n);

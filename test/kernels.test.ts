@@ -1,0 +1,288 @@
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  Parameter,
+  createOptimizer,
+  getKernelBackend,
+  setKernelBackend,
+  type FloatArray,
+  type Optimizer,
+} from "../src/index.js";
+
+/**
+ * The WebAssembly kernels against the TypeScript reference loops, on
+ * variants the reference vectors leave out, and the memory handling around
+ * them: parameters inside and outside descent's memory, growth of that
+ * memory, state dicts, non-finite gradients and disposal.
+ */
+
+/** Same bound as the float32 golden tests: relative to max(1, |reference|). */
+const TOLERANCE = 1e-5;
+/** Longer than two of the 16384-element pieces that arrays outside the memory are copied in, and not a multiple of 4. */
+const LONG = 2 * 16384 + 4099;
+
+interface Variant {
+  name: string;
+  algorithm: string;
+  options: Record<string, unknown>;
+}
+
+const VARIANTS: Variant[] = [
+  { name: "sgd with decay, maximizing", algorithm: "sgd", options: { lr: 0.05, weightDecay: 0.1, maximize: true } },
+  { name: "sgd with dampened momentum", algorithm: "sgd", options: { lr: 0.02, momentum: 0.9, dampening: 0.2 } },
+  { name: "sgd with Nesterov momentum", algorithm: "sgd", options: { lr: 0.02, momentum: 0.9, nesterov: true, weightDecay: 0.01 } },
+  { name: "adagrad", algorithm: "adagrad", options: { lr: 0.1, lrDecay: 0.01, initialAccumulatorValue: 0.1, weightDecay: 0.01 } },
+  { name: "adadelta", algorithm: "adadelta", options: { weightDecay: 0.01, maximize: true } },
+  { name: "rmsprop", algorithm: "rmsprop", options: { lr: 0.01, weightDecay: 0.01 } },
+  { name: "rmsprop centered", algorithm: "rmsprop", options: { lr: 0.01, centered: true } },
+  { name: "rmsprop with momentum", algorithm: "rmsprop", options: { lr: 0.01, momentum: 0.9 } },
+  { name: "rmsprop centered with momentum", algorithm: "rmsprop", options: { lr: 0.01, centered: true, momentum: 0.5, maximize: true } },
+  { name: "adam with decay", algorithm: "adam", options: { lr: 0.01, weightDecay: 0.01 } },
+  { name: "amsgrad", algorithm: "amsgrad", options: { lr: 0.01 } },
+  { name: "adamw with amsgrad", algorithm: "adamw", options: { lr: 0.01, weightDecay: 0.1, amsgrad: true } },
+  { name: "adamax", algorithm: "adamax", options: { lr: 0.01, weightDecay: 0.01, maximize: true } },
+  { name: "nadam", algorithm: "nadam", options: { lr: 0.01, weightDecay: 0.01 } },
+  { name: "nadam with decoupled decay", algorithm: "nadam", options: { lr: 0.01, weightDecay: 0.1, decoupledWeightDecay: true } },
+  { name: "radam", algorithm: "radam", options: { lr: 0.01, weightDecay: 0.01 } },
+  { name: "radam with decoupled decay", algorithm: "radam", options: { lr: 0.01, weightDecay: 0.1, decoupledWeightDecay: true } },
+  { name: "adabound", algorithm: "adabound", options: { lr: 0.01, finalLr: 0.05, gamma: 0.05, weightDecay: 0.01 } },
+  { name: "amsbound", algorithm: "amsbound", options: { lr: 0.01, finalLr: 0.05, gamma: 0.05 } },
+  { name: "adaboundw with amsbound", algorithm: "adaboundw", options: { lr: 0.01, weightDecay: 0.01, amsbound: true } },
+];
+
+/** Uniform numbers in [-1, 1) from a linear congruential generator, the same on every run. */
+function uniform(seed: number, length: number): Float32Array {
+  let state = seed >>> 0;
+  const values = new Float32Array(length);
+  for (let i = 0; i < length; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    values[i] = (state / 2 ** 32) * 2 - 1;
+  }
+  return values;
+}
+
+const LENGTHS = [1, 6, 37, LONG];
+const STEPS = 10;
+
+/** Builds parameters of LENGTHS elements, in descent's memory or as ordinary arrays. */
+function makeParams(allocated: boolean): Parameter[] {
+  return LENGTHS.map((length, i) => {
+    const param = allocated ? Parameter.allocate(length) : new Parameter(new Float32Array(length));
+    param.data.set(uniform(100 + i, length));
+    return param;
+  });
+}
+
+/** Runs STEPS steps with gradients that change every step. */
+function run(opt: Optimizer, params: Parameter[], from = 0, steps = STEPS): void {
+  for (let k = from; k < from + steps; k++) {
+    params.forEach((param, i) => (param.grad as FloatArray).set(uniform(1000 * k + i, param.data.length)));
+    opt.step();
+  }
+}
+
+function worstError(actual: Parameter[], expected: Parameter[]): number {
+  let worst = 0;
+  actual.forEach((param, i) => {
+    const reference = expected[i].data;
+    for (let j = 0; j < param.data.length; j++) {
+      const error = Math.abs(param.data[j] - reference[j]) / Math.max(1, Math.abs(reference[j]));
+      worst = Number.isNaN(error) ? Infinity : Math.max(worst, error);
+    }
+  });
+  return worst;
+}
+
+function withBackend<T>(backend: "js" | "wasm", body: () => T): T {
+  setKernelBackend(backend);
+  try {
+    return body();
+  } finally {
+    setKernelBackend("auto");
+  }
+}
+
+afterEach(() => setKernelBackend("auto"));
+
+describe("wasm kernels", () => {
+  it("are the default backend in Node", () => {
+    expect(getKernelBackend()).toBe("wasm");
+  });
+
+  it("compute in single precision, unlike the reference loop", () => {
+    // The loops round only when storing; the kernels round every operation,
+    // so identical results would mean the kernel never ran.
+    const reference = makeParams(false);
+    withBackend("js", () => run(createOptimizer("adam", reference, { lr: 0.01 }), reference));
+    const actual = makeParams(false);
+    withBackend("wasm", () => run(createOptimizer("adam", actual, { lr: 0.01 }), actual));
+    expect(worstError(actual, reference)).toBeGreaterThan(0);
+  });
+
+  for (const variant of VARIANTS) {
+    it(`${variant.name} agrees with the reference loop`, () => {
+      const reference = makeParams(false);
+      withBackend("js", () => run(createOptimizer(variant.algorithm, reference, variant.options), reference));
+      const actual = makeParams(false);
+      withBackend("wasm", () => run(createOptimizer(variant.algorithm, actual, variant.options), actual));
+      expect(worstError(actual, reference)).toBeLessThanOrEqual(TOLERANCE);
+    });
+
+    it(`${variant.name} gives the same bits in and out of descent's memory`, () => {
+      const outside = makeParams(false);
+      const inside = makeParams(true);
+      run(createOptimizer(variant.algorithm, outside, variant.options), outside);
+      const opt = createOptimizer(variant.algorithm, inside, variant.options);
+      run(opt, inside);
+      inside.forEach((param, i) => expect(param.data).toEqual(outside[i].data));
+      opt.dispose();
+      inside.forEach((param) => param.dispose());
+    });
+  }
+});
+
+describe("state in descent's memory", () => {
+  it("survives the memory growing between steps", () => {
+    const params = makeParams(true);
+    const reference = makeParams(false);
+    const opt = createOptimizer("adam", params, { lr: 0.01 });
+    const expected = createOptimizer("adam", reference, { lr: 0.01 });
+    run(opt, params, 0, 3);
+    run(expected, reference, 0, 3);
+    const heldView = params[3].data;
+    const filler = Parameter.allocate(8 * 1024 * 1024);
+    expect(heldView.length).toBe(0);
+    run(opt, params, 3, 3);
+    run(expected, reference, 3, 3);
+    params.forEach((param, i) => expect(param.data).toEqual(reference[i].data));
+    filler.dispose();
+  });
+
+  it("round-trips through a state dict bit for bit", () => {
+    const params = makeParams(true);
+    const opt = createOptimizer("amsbound", params, { lr: 0.01 });
+    run(opt, params, 0, 4);
+    const saved = opt.stateDict();
+
+    const copies = params.map((param) => {
+      const copy = new Parameter(new Float32Array(param.data.length));
+      copy.data.set(param.data);
+      return copy;
+    });
+    const loaded = createOptimizer("amsbound", copies, { lr: 0.01 });
+    loaded.loadStateDict(JSON.parse(JSON.stringify(saved)));
+    expect(loaded.stateDict()).toEqual(saved);
+
+    run(opt, params, 4, 3);
+    run(loaded, copies, 4, 3);
+    copies.forEach((copy, i) => expect(copy.data).toEqual(params[i].data));
+    expect(loaded.stateDict()).toEqual(opt.stateDict());
+  });
+
+  it("continues unchanged after dispose", () => {
+    const params = makeParams(false);
+    const reference = makeParams(false);
+    const opt = createOptimizer("rmsprop", params, { lr: 0.01, centered: true, momentum: 0.9 });
+    const expected = createOptimizer("rmsprop", reference, { lr: 0.01, centered: true, momentum: 0.9 });
+    run(opt, params, 0, 3);
+    run(expected, reference, 0, 3);
+    opt.dispose();
+    const buffers = opt.state.get(params[0])?.buffers ?? {};
+    expect(Object.keys(buffers).sort()).toEqual(["gradAvg", "momentumBuffer", "v"]);
+    run(opt, params, 3, 3);
+    run(expected, reference, 3, 3);
+    params.forEach((param, i) => expect(param.data).toEqual(reference[i].data));
+  });
+
+  it("switches between backends mid-run", () => {
+    const params = makeParams(false);
+    const reference = makeParams(false);
+    const opt = createOptimizer("nadam", params, { lr: 0.01 });
+    const expected = createOptimizer("nadam", reference, { lr: 0.01 });
+    withBackend("wasm", () => run(opt, params, 0, 3));
+    withBackend("js", () => run(opt, params, 3, 3));
+    withBackend("wasm", () => run(opt, params, 6, 3));
+    withBackend("js", () => run(expected, reference, 0, 9));
+    expect(worstError(params, reference)).toBeLessThanOrEqual(TOLERANCE);
+  });
+});
+
+describe("non-finite gradients with wasm kernels", () => {
+  for (const allocated of [false, true]) {
+    const where = allocated ? "in descent's memory" : "in an ordinary array";
+    for (const index of [0, 16383, 16384, LONG - 1]) {
+      it(`reject a NaN at ${index} ${where} before any change`, () => {
+        const params = makeParams(allocated);
+        const opt = createOptimizer("adam", params, { lr: 0.01 });
+        run(opt, params, 0, 2);
+        const before = params.map((param) => param.data.slice());
+        const saved = JSON.stringify(opt.stateDict());
+        params.forEach((param, i) => (param.grad as FloatArray).set(uniform(7 + i, param.data.length)));
+        (params[3].grad as FloatArray)[index] = Number.NaN;
+        expect(() => opt.step()).toThrow(`holds NaN at index ${index}`);
+        params.forEach((param, i) => expect(param.data).toEqual(before[i]));
+        expect(JSON.stringify(opt.stateDict())).toBe(saved);
+      });
+    }
+  }
+
+  it("find an Infinity in the last partial block", () => {
+    const param = new Parameter(new Float32Array(21));
+    const opt = createOptimizer("sgd", [param], { lr: 0.1, skipNonFinite: true, onWarning: () => {} });
+    (param.grad as FloatArray)[20] = -Infinity;
+    opt.step();
+    expect(opt.skippedSteps).toBe(1);
+  });
+});
+
+describe("Parameter.allocate", () => {
+  it("gives zero-filled float32 data and grad of the requested shape", () => {
+    const w = Parameter.allocate(12, { shape: [3, 4], name: "w" });
+    expect(w.data).toBeInstanceOf(Float32Array);
+    expect(w.data.length).toBe(12);
+    expect(w.grad?.length).toBe(12);
+    expect(w.shape).toEqual([3, 4]);
+    expect(Array.from(w.data).every((x) => x === 0)).toBe(true);
+    w.dispose();
+  });
+
+  it("keeps values through dispose", () => {
+    const w = Parameter.allocate(5);
+    w.data.set([1, 2, 3, 4, 5]);
+    w.dispose();
+    expect(Array.from(w.data)).toEqual([1, 2, 3, 4, 5]);
+    expect(w.grad?.length).toBe(5);
+  });
+
+  it("accepts a new grad and null", () => {
+    const w = Parameter.allocate(3);
+    w.grad = null;
+    expect(w.grad).toBeNull();
+    w.grad = new Float32Array([1, 2, 3]);
+    const opt = createOptimizer("sgd", [w], { lr: 1 });
+    opt.step();
+    expect(Array.from(w.data)).toEqual([-1, -2, -3]);
+  });
+
+  it("rejects a length that is not a whole number", () => {
+    expect(() => Parameter.allocate(2.5)).toThrow(RangeError);
+    expect(() => Parameter.allocate(-1)).toThrow("length must be an integer >= 0, got -1");
+  });
+});
+
+describe("setKernelBackend", () => {
+  it("rejects an unknown backend", () => {
+    expect(() => setKernelBackend("gpu" as "js")).toThrow('backend must be "js", "wasm" or "auto", got "gpu"');
+  });
+
+  it("leaves float64 parameters to the reference loops", () => {
+    const reference = new Parameter(new Float64Array([1, 2, 3]));
+    const actual = new Parameter(new Float64Array([1, 2, 3]));
+    const a = createOptimizer("adam", [actual], { lr: 0.1 });
+    const b = createOptimizer("adam", [reference], { lr: 0.1 });
+    actual.grad?.set([0.1, -0.2, 0.3]);
+    reference.grad?.set([0.1, -0.2, 0.3]);
+    withBackend("wasm", () => a.step());
+    withBackend("js", () => b.step());
+    expect(actual.data).toEqual(reference.data);
+  });
+});
