@@ -1,0 +1,19 @@
+import { fileURLToPath } from "node:url";
+
+import { defineConfig } from "vite";
+
+/** The playground: a static site built from web/, importing core and landscape from ../src. */
+export default defineConfig({
+  root: fileURLToPath(new URL(".", import.meta.url)),
+  // Relative asset paths, so the built site works from any folder or URL prefix.
+  base: "./",
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    // mathjs makes a 650 kB chunk on its own; it loads only when a custom function is used.
+    chunkSizeWarningLimit: 700,
+  },
+  server: {
+    host: "127.0.0.1",
+  },
+});
