@@ -30,13 +30,13 @@ export interface NamedTensor {
   tensor: tf.Tensor;
 }
 
-/** A tensor in JSON-safe form, its values as little-endian base64. */
-export interface NamedArray {
-  name: string;
-  shape: number[];
-  dtype: "float32" | "int32";
-  base64: string;
-}
+/**
+ * A tensor in JSON-safe form: numbers as little-endian base64, strings
+ * (such as a descent optimizer's JSON state) as they are.
+ */
+export type NamedArray =
+  | { name: string; shape: number[]; dtype: "float32" | "int32"; base64: string }
+  | { name: string; shape: number[]; dtype: "string"; strings: string[] };
 
 /** A run's state after `epoch` completed epochs. */
 export interface Checkpoint {
@@ -61,32 +61,41 @@ interface CheckpointFile extends Checkpoint {
 
 /** Reads tensors' values into JSON-safe arrays. */
 export function toNamedArrays(tensors: NamedTensor[]): NamedArray[] {
-  return tensors.map(({ name, tensor }) => {
+  return tensors.map(({ name, tensor }): NamedArray => {
+    const shape = tensor.shape.slice();
+    if (tensor.dtype === "string") {
+      // TF.js 4 returns decoded strings here; older versions returned bytes.
+      const values = tensor.dataSync() as unknown as Array<string | Uint8Array>;
+      const strings = values.map((v) =>
+        typeof v === "string" ? v : tf.util.decodeString(v),
+      );
+      return { name, shape, dtype: "string", strings };
+    }
     if (tensor.dtype !== "float32" && tensor.dtype !== "int32") {
       throw new TypeError(
         `Checkpoint: tensor '${name}' has dtype ${tensor.dtype}; only ` +
-          `float32 and int32 tensors can be saved.`,
+          `float32, int32 and string tensors can be saved.`,
       );
     }
     const values = tensor.dataSync() as Float32Array | Int32Array;
     const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
-    return {
-      name,
-      shape: tensor.shape.slice(),
-      dtype: tensor.dtype,
-      base64: bytes.toString("base64"),
-    };
+    return { name, shape, dtype: tensor.dtype, base64: bytes.toString("base64") };
   });
 }
 
 /** Makes tensors from what {@link toNamedArrays} returned. */
 export function readNamedArrays(arrays: NamedArray[]): NamedTensor[] {
-  return arrays.map(({ name, shape, dtype, base64 }) => {
-    const bytes = Buffer.from(base64, "base64");
-    const copy = new Uint8Array(bytes).buffer;
-    const values =
-      dtype === "int32" ? new Int32Array(copy) : new Float32Array(copy);
+  return arrays.map((array) => {
+    const { name, shape } = array;
     const size = shape.reduce((a, b) => a * b, 1);
+    let values: Float32Array | Int32Array | string[];
+    if (array.dtype === "string") {
+      values = array.strings;
+    } else {
+      const copy = new Uint8Array(Buffer.from(array.base64, "base64")).buffer;
+      values =
+        array.dtype === "int32" ? new Int32Array(copy) : new Float32Array(copy);
+    }
     if (values.length !== size) {
       throw new Error(
         `Checkpoint: tensor '${name}' has ${values.length} values but ` +
@@ -94,7 +103,7 @@ export function readNamedArrays(arrays: NamedArray[]): NamedTensor[] {
           `delete it to start afresh.`,
       );
     }
-    return { name, tensor: tf.tensor(values, shape, dtype) };
+    return { name, tensor: tf.tensor(values, shape, array.dtype) };
   });
 }
 

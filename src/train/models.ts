@@ -18,14 +18,21 @@ export interface ImageShape {
 const CLASSES = 10;
 
 /**
- * Returns the weight initializers for one layer. Each layer gets its own
- * seed derived from the model's, so one seed always gives the same weights.
- * Kernels use Glorot-uniform, the Keras default; biases start at zero.
+ * Returns the name and weight initializers of one layer. Each layer gets its
+ * own seed derived from the model's, so one seed always gives the same
+ * weights. Kernels use Glorot-uniform, the Keras default; biases start at
+ * zero.
+ *
+ * Fixed layer names make the variable names (`hidden/kernel`) the same in
+ * every process, apart from the `_1`, `_2` suffix TF.js adds when a process
+ * builds a second model, so a checkpoint's optimizer state finds its
+ * variables again.
  */
-function initializers(seed: number, layer: number) {
+function layer(name: string, seed: number, index: number) {
   return {
+    name,
     kernelInitializer: tfl.initializers.glorotUniform({
-      seed: seed * 97 + layer,
+      seed: seed * 97 + index,
     }),
     biasInitializer: tfl.initializers.zeros(),
   };
@@ -37,7 +44,7 @@ function logreg(shape: ImageShape, seed: number): tfl.Sequential {
     tfl.layers.dense({
       inputShape: [shape.rows * shape.cols],
       units: CLASSES,
-      ...initializers(seed, 0),
+      ...layer("logits", seed, 0),
     }),
   );
   return model;
@@ -50,10 +57,10 @@ function mlp(shape: ImageShape, seed: number): tfl.Sequential {
       inputShape: [shape.rows * shape.cols],
       units: 256,
       activation: "relu",
-      ...initializers(seed, 0),
+      ...layer("hidden", seed, 0),
     }),
   );
-  model.add(tfl.layers.dense({ units: CLASSES, ...initializers(seed, 1) }));
+  model.add(tfl.layers.dense({ units: CLASSES, ...layer("logits", seed, 1) }));
   return model;
 }
 
@@ -75,13 +82,13 @@ function cnn(shape: ImageShape, seed: number): tfl.Sequential {
         filters,
         kernelSize: 3,
         activation: "relu",
-        ...initializers(seed, i),
+        ...layer(`conv${i + 1}`, seed, i),
       }),
     );
     model.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
   });
   model.add(tfl.layers.flatten());
-  model.add(tfl.layers.dense({ units: CLASSES, ...initializers(seed, 2) }));
+  model.add(tfl.layers.dense({ units: CLASSES, ...layer("logits", seed, 2) }));
   return model;
 }
 

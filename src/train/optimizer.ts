@@ -1,19 +1,26 @@
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 
-/**
- * Makes the TF.js optimizer of a training run by name.
- *
- * TODO: delegate to descent's createTfjsOptimizer once src/tfjs exists;
- * until then only TF.js's own sgd and adam are available, and a resumed
- * adam run differs from an uninterrupted one in the last bits because
- * TF.js's AdamOptimizer.setWeights recomputes beta powers with pow().
- */
+import { effectiveLearningRate } from "../core/index.js";
+import { DescentOptimizer, createTfjsOptimizer } from "../tfjs/index.js";
+
+/** Makes a training run's optimizer: descent's algorithm `name` as a tf.Optimizer. */
 export function createOptimizer(
   name: string,
   options: Record<string, unknown>,
 ): tf.Optimizer {
-  const lr = (options.lr as number | undefined) ?? 1e-3;
-  if (name === "sgd") return tf.train.sgd(lr);
-  if (name === "adam") return tf.train.adam(lr);
-  throw new Error(`Unknown optimizer '${name}'.`);
+  return createTfjsOptimizer(name, options);
+}
+
+/**
+ * Returns the median effective learning rate of a descent optimizer over its
+ * parameters' elements (see `effectiveLearningRate` in core), or undefined
+ * for other optimizers and before the first step.
+ */
+export function medianEffectiveLr(optimizer: tf.Optimizer): number | undefined {
+  // Not instanceof: tf.Optimizer's Symbol.hasInstance (TF.js 4.22) returns
+  // true for any object with minimize, computeGradients and applyGradients.
+  if (!Object.prototype.isPrototypeOf.call(DescentOptimizer.prototype, optimizer)) {
+    return undefined;
+  }
+  return effectiveLearningRate((optimizer as DescentOptimizer).core)?.median;
 }

@@ -12,7 +12,7 @@ import {
 } from "./checkpoint.js";
 import type { ImageSet, MnistDataset } from "./idx.js";
 import { MODEL_NAMES, type ModelName, buildModel } from "./models.js";
-import { createOptimizer } from "./optimizer.js";
+import { createOptimizer, medianEffectiveLr } from "./optimizer.js";
 import { Random, permutation } from "./random.js";
 
 /** Settings of one training run: one model, one optimizer, one seed. */
@@ -82,8 +82,11 @@ export interface RunOptions {
     options: Record<string, unknown>,
   ) => tf.Optimizer;
   /**
-   * Reads the effective learning rate after a step, for optimizers that
-   * expose one (adaptive methods); returns undefined otherwise.
+   * Reads the effective learning rate of `optimizer`, or returns undefined
+   * if it has none. When given, it runs after every step and its value goes
+   * into each StepMetrics; either way it runs once per epoch for
+   * EpochMetrics. Default for epochs: the median over all weights of a
+   * descent optimizer's per-element step size.
    */
   effectiveLr?: (optimizer: tf.Optimizer) => number | undefined;
   /** Folder for the checkpoint written at every epoch end. */
@@ -231,8 +234,11 @@ async function restore(
   state.model.setWeights(weights.map((w) => w.tensor));
   tf.dispose(weights.map((w) => w.tensor));
 
-  // setWeights keeps the tensors it is given as the optimizer's variables.
-  await state.optimizer.setWeights(readNamedArrays(checkpoint.optimizerWeights));
+  // Optimizers copy what setWeights gets, or keep it as a variable that
+  // shares the data by reference count, so disposing it here is safe.
+  const optimizerWeights = readNamedArrays(checkpoint.optimizerWeights);
+  await state.optimizer.setWeights(optimizerWeights);
+  tf.dispose(optimizerWeights.map((w) => w.tensor));
   state.random.state = checkpoint.randomState;
   state.epochs = checkpoint.epochs;
   state.stepLosses = checkpoint.stepLosses;
@@ -306,7 +312,6 @@ export async function runTraining(
       const order = permutation(train.count, state.random);
       const started = performance.now();
       let lossSum = 0;
-      let effectiveLr: number | undefined;
 
       for (let start = 0; start < train.count; start += batchSize) {
         const indices = order.subarray(start, Math.min(start + batchSize, train.count));
@@ -321,7 +326,7 @@ export async function runTraining(
 
         lossSum += loss * indices.length;
         state.stepLosses.push(loss);
-        effectiveLr = options.effectiveLr?.(state.optimizer);
+        const effectiveLr = options.effectiveLr?.(state.optimizer);
         options.onStep?.({
           epoch,
           step: state.stepLosses.length,
@@ -331,6 +336,9 @@ export async function runTraining(
       }
 
       const seconds = (performance.now() - started) / 1000;
+      const effectiveLr = (options.effectiveLr ?? medianEffectiveLr)(
+        state.optimizer,
+      );
       const evaluation = evaluate(state.model, test);
       const metrics: EpochMetrics = {
         optimizer: config.optimizer,
@@ -346,8 +354,10 @@ export async function runTraining(
       if (options.checkpointDir !== undefined) {
         const optimizerWeights = await state.optimizer.getWeights();
         const checkpoint = checkpointOf(config, state, fingerprint, optimizerWeights);
-        // getWeights returns the optimizer's state variables themselves plus
-        // new tensors (such as the iteration count) that are ours to free.
+        // getWeights returns the optimizer's state variables themselves and
+        // new tensors (the iteration count; all of a descent optimizer's
+        // weights). Disposing the new ones now is safe: a descent optimizer
+        // would dispose them at its next call, and disposing twice is a no-op.
         tf.dispose(
           optimizerWeights
             .map((w) => w.tensor)
