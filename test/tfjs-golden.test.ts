@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { Parameter, createOptimizer } from "../src/core/index.js";
+import { Parameter, createOptimizer, setKernelBackend } from "../src/core/index.js";
 import { createTfjsOptimizer } from "../src/tfjs/index.js";
 import { type FixedCase, loadOptimizerFiles } from "./helpers/reference.js";
 import { TEST_BACKENDS, useBackend } from "./helpers/tfjs-backend.js";
@@ -89,9 +89,16 @@ function worstReferenceError(c: FixedCase, actual: Float32Array[][]): { worst: n
 
 const files = loadOptimizerFiles();
 
-for (const backend of TEST_BACKENDS) {
-  describe(`reference vectors through tf.Variables on ${backend}`, () => {
-    beforeAll(() => useBackend(backend));
+/** The core runs float32 updates in TypeScript loops or in WebAssembly SIMD kernels. */
+const KERNELS = ["js", "wasm"] as const;
+
+for (const [backend, kernels] of TEST_BACKENDS.flatMap((b) => KERNELS.map((k) => [b, k] as const))) {
+  describe(`reference vectors through tf.Variables on ${backend} with ${kernels} kernels`, () => {
+    beforeAll(async () => {
+      await useBackend(backend);
+      setKernelBackend(kernels);
+    });
+    afterAll(() => setKernelBackend("auto"));
 
     for (const file of files) {
       for (const c of file.cases) {

@@ -219,6 +219,7 @@ export class DescentOptimizer extends tf.Optimizer {
     const group = this.core.paramGroups[0];
     for (const key of Object.keys(group)) if (key !== "params") delete group[key];
     Object.assign(group, decoded.group);
+    this.core.dispose();
     this.core.state.clear();
     this.core.skippedSteps = decoded.skippedSteps;
     this.iterations_ = decoded.iterations;
@@ -247,9 +248,13 @@ export class DescentOptimizer extends tf.Optimizer {
     return new cls(algorithm, { ...(options as Record<string, unknown>) });
   }
 
-  /** Forgets every variable and its state, and disposes tensors lent by `getWeights`. */
+  /**
+   * Forgets every variable and its state, frees the core's WebAssembly
+   * memory, and disposes tensors lent by `getWeights`.
+   */
   override dispose(): void {
     this.releaseLentWeights();
+    this.core.dispose();
     this.bindings.clear();
     this.pending.clear();
     this.core.state.clear();
@@ -338,7 +343,9 @@ export class DescentOptimizer extends tf.Optimizer {
       );
     }
     const state = scratch.state.get(parameter) as ParamState;
-    return Object.keys(state.buffers);
+    const names = Object.keys(state.buffers);
+    scratch.dispose();
+    return names;
   }
 
   private releaseLentWeights(): void {
@@ -346,7 +353,11 @@ export class DescentOptimizer extends tf.Optimizer {
     this.lent = [];
   }
 
-  /** Drops disposed variables with their state, so they are neither stepped nor saved. */
+  /**
+   * Drops disposed variables with their state, so they are neither stepped
+   * nor saved. The core frees a dropped state's WebAssembly memory when the
+   * state is garbage-collected.
+   */
   private forgetDisposedVariables(): void {
     for (const [variable, { parameter }] of this.bindings) {
       if (!variable.isDisposed) continue;
