@@ -3,6 +3,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { beforeAll, describe, expect, it } from "vitest";
 
 import { algorithmNames } from "../src/core/index.js";
+import { CosineAnnealingLR } from "../src/schedules/index.js";
 import { DescentOptimizer, createTfjsOptimizer } from "../src/tfjs/index.js";
 import { TEST_BACKENDS, useBackend } from "./helpers/tfjs-backend.js";
 
@@ -97,6 +98,29 @@ for (const backend of TEST_BACKENDS) {
       expect(snapshots[3]).toEqual(snapshots[2]);
       expect(snapshots[4]).not.toEqual(snapshots[3]);
       expect(snapshots[2]).not.toEqual(snapshots[1]);
+      model.dispose();
+      tf.dispose([x, y]);
+    });
+
+    it("core schedule drives the learning rate during fit", async () => {
+      const { x, y } = dataset();
+      const model = buildModel();
+      const optimizer = createTfjsOptimizer("adamw", { lr: 0.02 });
+      const schedule = new CosineAnnealingLR(optimizer.core, { tMax: 4 });
+      model.compile({ optimizer, loss: "binaryCrossentropy" });
+      const rates: number[] = [];
+      await model.fit(x, y, {
+        ...FIT,
+        epochs: 4,
+        callbacks: {
+          onEpochEnd: async () => {
+            schedule.step();
+            rates.push(optimizer.learningRate);
+          },
+        },
+      });
+      const cosine = [1, 2, 3, 4].map((t) => 0.01 * (1 + Math.cos((Math.PI * t) / 4)));
+      rates.forEach((rate, t) => expect(rate).toBeCloseTo(cosine[t], 12));
       model.dispose();
       tf.dispose([x, y]);
     });
