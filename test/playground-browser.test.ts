@@ -235,6 +235,19 @@ describe("playground", () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it("switches examples from the menu", async () => {
+    await page.goto(`${baseUrl}#04-himmelblau-basins`);
+    await page.selectOption("#example", "03-saddle-escape");
+    await expect.poll(() => page.inputValue("#function")).toBe("saddle");
+    expect(new URL(page.url()).hash).toBe("#03-saddle-escape");
+
+    await page.selectOption("#function", "booth");
+    expect(await page.inputValue("#example")).toBe("");
+    await page.selectOption("#example", "03-saddle-escape");
+    await expect.poll(() => page.inputValue("#function")).toBe("saddle");
+    expect(pageErrors).toEqual([]);
+  });
+
   it("loads the custom-function example", async () => {
     await page.goto(`${baseUrl}#08-custom-function`);
     await expect.poll(() => page.locator("#readout-body tr").count()).toBe(3);

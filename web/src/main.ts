@@ -64,9 +64,18 @@ class Playground {
     this.buildFunctionMenu();
     this.buildExampleMenu();
     this.bindControls();
-    const fromHash = examples.find((e) => `#${e.id}` === window.location.hash);
+    const fromHash = this.exampleInAddress();
     if (fromHash) void this.loadExample(fromHash);
     else this.useFunction(this.fn, this.defaultSettings(this.fn, DEFAULT_ENABLED));
+    window.addEventListener("hashchange", () => {
+      const example = this.exampleInAddress();
+      if (example) void this.loadExample(example);
+    });
+  }
+
+  /** Returns the example named by the address's fragment, e.g. `#01-adam-vs-sgd`. */
+  private exampleInAddress(): Example | undefined {
+    return examples.find((e) => `#${e.id}` === window.location.hash);
   }
 
   /** Switches to `fn` with the given optimizer settings and restarts every run. */
@@ -206,6 +215,7 @@ class Playground {
     for (const fn of testFunctions) menu.append(new Option(fn.title, fn.name));
     menu.append(new Option("Custom f(x, y)…", "custom"));
     menu.addEventListener("change", () => {
+      this.leaveExample();
       const isCustom = menu.value === "custom";
       byId("custom-box").hidden = !isCustom;
       if (isCustom) {
@@ -268,11 +278,18 @@ class Playground {
     }
     menu.addEventListener("change", () => {
       const example = examples.find((e) => e.id === menu.value);
-      if (example) {
-        window.location.hash = example.id;
-        void this.loadExample(example);
-      }
+      if (example === undefined) return;
+      // Setting a new fragment fires hashchange, which loads the example.
+      if (window.location.hash === `#${example.id}`) void this.loadExample(example);
+      else window.location.hash = example.id;
     });
+  }
+
+  /** Forgets the loaded example once the user picks a function by hand. */
+  private leaveExample(): void {
+    byId<HTMLSelectElement>("example").value = "";
+    byId("example-idea").textContent = "";
+    history.replaceState(null, "", window.location.pathname + window.location.search);
   }
 
   /** Loads an example: its function, start, steps and optimizers, paused at step 0. */
