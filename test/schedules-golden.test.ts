@@ -65,7 +65,7 @@ function buildOptimizer(c: ScheduleCase): SGD {
 function buildScheduler(c: ScheduleCase, opt: SGD): Scheduler {
   const onWarning = () => {};
   if (c.scheduler === "ReduceLROnPlateau") {
-    return new ReduceLROnPlateau(opt, { ...(c.options as Options), onWarning });
+    return new ReduceLROnPlateau(opt, { ...c.options, onWarning } as Options);
   }
   if (c.scheduler === "SequentialLR" || c.scheduler === "ChainedScheduler") {
     const inner = (c.options.schedulers as InnerSpec[]).map(

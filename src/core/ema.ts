@@ -56,7 +56,7 @@ const WARMUP_SPEC = { type: "boolean", default: false, description: "" } as cons
  * const w = new Parameter(new Float64Array([0]));
  * const ema = new ExponentialMovingAverage([w], { decay: 0.5 });
  * w.data[0] = 1;
- * ema.update(); // the average is now [0.5]
+ * ema.update(); // ema.averages[0] is now [0.5]
  * ema.applyTo(); // w.data is now [0.5] for evaluation
  * ema.restore(); // w.data is back to [1]
  * ```

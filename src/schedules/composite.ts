@@ -69,14 +69,16 @@ const CHAINED_SPECS: SchedulerOptionSpecs = {
  *   ChainedScheduler inside another is not supported.
  * @example
  * ```ts
+ * const w = new Parameter(new Float64Array(1));
  * const opt = new SGD([w], { lr: 0.1 });
  * const warmup = new LinearLR(opt, { startFactor: 0.1, totalIters: 5 });
  * const cosine = new CosineAnnealingLR(opt, { tMax: 95 });
  * const sched = new SequentialLR(opt, { schedulers: [warmup, cosine], milestones: [5] });
  * for (let epoch = 0; epoch < 100; epoch++) {
  *   opt.step();
- *   sched.step(); // 0.01 → 0.1 over 5 steps, then a cosine from 0.1 down to 0
+ *   sched.step(); // warmup from 0.01 to 0.1 over 5 steps, then a cosine down to 0
  * }
+ * sched.getLastLr(); // [0]
  * ```
  * @see PyTorch 1.13 `SequentialLR`: https://pytorch.org/docs/1.13/generated/torch.optim.lr_scheduler.SequentialLR.html
  * @see Plot: docs/schedules/SequentialLR.svg
@@ -183,6 +185,7 @@ export class SequentialLR extends SchedulerBase<SequentialLROptions> {
  *   `scaleFn` throws, the schedulers before it have already stepped.
  * @example
  * ```ts
+ * const w = new Parameter(new Float64Array(1));
  * const opt = new SGD([w], { lr: 1 });
  * const constant = new ConstantLR(opt, { factor: 0.1, totalIters: 2 });
  * const decay = new ExponentialLR(opt, { gamma: 0.9 });

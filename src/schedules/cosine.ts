@@ -56,6 +56,7 @@ const RESTARTS_SPECS: SchedulerOptionSpecs = {
  *   straight back to base, use {@link CosineAnnealingWarmRestarts}.
  * @example
  * ```ts
+ * const w = new Parameter(new Float64Array(1));
  * const opt = new SGD([w], { lr: 0.1 });
  * const sched = new CosineAnnealingLR(opt, { tMax: 2 });
  * opt.step(); sched.step(); // 0.05
@@ -122,6 +123,7 @@ export class CosineAnnealingLR extends LRScheduler<CosineAnnealingLROptions> {
  *   supported; call `step()` once per batch with a `t0` counted in batches instead.
  * @example
  * ```ts
+ * const w = new Parameter(new Float64Array(1));
  * const opt = new SGD([w], { lr: 0.1 });
  * const sched = new CosineAnnealingWarmRestarts(opt, { t0: 2 });
  * opt.step(); sched.step(); // 0.05

@@ -94,10 +94,11 @@ const SPECS: SchedulerOptionSpecs = {
  *   it leaves out `scaleFn`.
  * @example
  * ```ts
+ * const w = new Parameter(new Float64Array(1));
  * const opt = new SGD([w], { lr: 0.1, momentum: 0.9 });
  * const sched = new CyclicLR(opt, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 2 });
- * opt.step(); sched.step(); // lr 0.055, momentum 0.85
- * opt.step(); sched.step(); // lr 0.1, momentum 0.8
+ * opt.step(); sched.step(); // 0.055 (momentum 0.85)
+ * opt.step(); sched.step(); // 0.1 (momentum 0.8)
  * ```
  * @see PyTorch 1.13 `CyclicLR`: https://pytorch.org/docs/1.13/generated/torch.optim.lr_scheduler.CyclicLR.html
  * @see Smith, "Cyclical Learning Rates for Training Neural Networks", WACV 2017. https://arxiv.org/abs/1506.01186

@@ -41,6 +41,7 @@ const POLYNOMIAL_SPECS: SchedulerOptionSpecs = {
  * @remarks Follows PyTorch 1.13's `ExponentialLR`.
  * @example
  * ```ts
+ * const w = new Parameter(new Float64Array(1));
  * const opt = new SGD([w], { lr: 1 });
  * const sched = new ExponentialLR(opt, { gamma: 0.5 });
  * opt.step();
@@ -91,6 +92,7 @@ export class ExponentialLR extends LRScheduler<ExponentialLROptions> {
  *   lr constant and the second divides by zero at k = T, so descent rejects both.
  * @example
  * ```ts
+ * const w = new Parameter(new Float64Array(1));
  * const opt = new SGD([w], { lr: 0.1 });
  * const sched = new PolynomialLR(opt, { totalIters: 4, power: 1 });
  * for (let k = 1; k <= 4; k++) {

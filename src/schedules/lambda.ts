@@ -36,6 +36,7 @@ const SPECS: SchedulerOptionSpecs = {
  *   count but not the functions; the scheduler that loads the state keeps its own.
  * @example
  * ```ts
+ * const w = new Parameter(new Float64Array(1));
  * const opt = new SGD([w], { lr: 0.1 });
  * const sched = new LambdaLR(opt, { lrLambda: (k) => 1 / (k + 1) });
  * opt.step();
@@ -43,6 +44,7 @@ const SPECS: SchedulerOptionSpecs = {
  * sched.getLastLr(); // [0.05]
  * ```
  * @see PyTorch 1.13 `LambdaLR`: https://pytorch.org/docs/1.13/generated/torch.optim.lr_scheduler.LambdaLR.html
+ * @see Plot of λ(k) = 1 / (1 + k/10): docs/schedules/LambdaLR.svg
  */
 export class LambdaLR extends LRScheduler<{ lrLambda: LrLambda[] }> {
   constructor(optimizer: Optimizer, options: LambdaLROptions & SchedulerSettings) {

@@ -109,13 +109,15 @@ const SPECS: SchedulerOptionSpecs = {
  *   after it).
  * @example
  * ```ts
+ * const w = new Parameter(new Float64Array(1));
  * const opt = new SGD([w], { lr: 0.1, momentum: 0.9 });
  * const sched = new OneCycleLR(opt, { maxLr: 0.1, totalSteps: 100 });
- * sched.getLastLr(); // [0.004]: maxLr / 25
- * for (let k = 0; k < 100; k++) {
+ * sched.getLastLr(); // [0.004]: maxLr / divFactor
+ * for (let k = 1; k < 100; k++) {
  *   opt.step();
- *   sched.step(); // peaks at 0.1 after 29 steps, then anneals towards 4e-7
+ *   sched.step(); // up to 0.1 at k = 29, then down
  * }
+ * sched.getLastLr(); // [4e-7]: maxLr / divFactor / finalDivFactor
  * ```
  * @see PyTorch 1.13 `OneCycleLR`: https://pytorch.org/docs/1.13/generated/torch.optim.lr_scheduler.OneCycleLR.html
  * @see Smith & Topin, "Super-Convergence: Very Fast Training of Neural Networks Using Large Learning Rates", SPIE 2019. https://arxiv.org/abs/1708.07120

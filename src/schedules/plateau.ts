@@ -70,6 +70,7 @@ interface ResolvedPlateauOptions extends Omit<ReduceLROnPlateauOptions, "minLr">
  *   {@link SequentialLR} or {@link ChainedScheduler}, whose `step()` passes no metric.
  * @example
  * ```ts
+ * const w = new Parameter(new Float64Array(1));
  * const opt = new SGD([w], { lr: 0.1 });
  * const sched = new ReduceLROnPlateau(opt, { patience: 1, factor: 0.5 });
  * for (const loss of [1.0, 0.9, 0.95, 0.92]) {

@@ -54,6 +54,7 @@ const MULTI_STEP_SPECS: SchedulerOptionSpecs = {
  *   the lr (another scheduler, or your own code) carry over.
  * @example
  * ```ts
+ * const w = new Parameter(new Float64Array(1));
  * const opt = new SGD([w], { lr: 0.1 });
  * const sched = new StepLR(opt, { stepSize: 3, gamma: 0.5 });
  * for (let epoch = 0; epoch < 6; epoch++) {
@@ -108,6 +109,7 @@ export class StepLR extends LRScheduler<StepLROptions> {
  *   (a repeated one decays more than once) and does not need them sorted.
  * @example
  * ```ts
+ * const w = new Parameter(new Float64Array(1));
  * const opt = new SGD([w], { lr: 0.1 });
  * const sched = new MultiStepLR(opt, { milestones: [2, 4], gamma: 0.1 });
  * for (let epoch = 0; epoch < 4; epoch++) {

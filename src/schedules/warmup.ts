@@ -69,6 +69,7 @@ const LINEAR_SPECS: SchedulerOptionSpecs = {
  *   or never restores the lr; descent rejects both.
  * @example
  * ```ts
+ * const w = new Parameter(new Float64Array(1));
  * const opt = new SGD([w], { lr: 0.1 });
  * const sched = new ConstantLR(opt, { factor: 0.5, totalIters: 2 });
  * sched.getLastLr(); // [0.05]
@@ -126,6 +127,7 @@ export class ConstantLR extends LRScheduler<ConstantLROptions> {
  *   s > 0, as later PyTorch versions do.
  * @example
  * ```ts
+ * const w = new Parameter(new Float64Array(1));
  * const opt = new SGD([w], { lr: 0.1 });
  * const warmup = new LinearLR(opt, { startFactor: 0.1, totalIters: 4 });
  * warmup.getLastLr(); // [0.01]
