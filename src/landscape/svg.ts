@@ -92,8 +92,9 @@ function bandSvg(polygons: number[][][][], fill: string, px: Project, py: Projec
   let d = "";
   for (const polygon of polygons) {
     for (const ring of polygon) {
+      // A tenth of a pixel is finer than any screen or the 2× PNG shows, and keeps files small.
       ring.forEach(([x, y], k) => {
-        d += `${k === 0 ? "M" : "L"}${px(x)},${py(y)}`;
+        d += `${k === 0 ? "M" : "L"}${px(x).toFixed(1)},${py(y).toFixed(1)}`;
       });
       d += "Z";
     }
