@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, extname } from "node:path";
 
 import { type Command, InvalidArgumentError, Option } from "commander";
@@ -14,9 +14,7 @@ import {
   runTrajectory,
   testFunctionNames,
 } from "../../landscape/index.js";
-import { svgToPng } from "../../report/charts.js";
 import { assignColors } from "../../report/palette.js";
-import { writeFileAtomic } from "../../report/write.js";
 
 /** Settings of one `descent landscape` invocation, parsed and checked. */
 export interface LandscapeSettings {
@@ -188,12 +186,14 @@ async function writeOutputs(settings: LandscapeSettings, result: LandscapeResult
   for (const path of settings.out) {
     await mkdir(dirname(path), { recursive: true });
     const isPng = extname(path).toLowerCase() === ".png";
-    await writeFileAtomic(path, isPng ? svgToPng(svg) : svg);
+    // The report's renderer brings Vega along, so it loads only when a PNG is requested.
+    const png = isPng ? (await import("../../report/charts.js")).svgToPng(svg) : undefined;
+    await writeFile(path, png ?? svg);
     written.push(path);
   }
   if (settings.json !== undefined) {
     await mkdir(dirname(settings.json), { recursive: true });
-    await writeFileAtomic(settings.json, `${JSON.stringify(result)}\n`);
+    await writeFile(settings.json, `${JSON.stringify(result)}\n`);
     written.push(settings.json);
   }
   return written;
