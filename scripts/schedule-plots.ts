@@ -41,7 +41,7 @@ interface Plot {
   build: (opt: SGD) => { step: (k: number) => void; getLastLr: () => number[] };
 }
 
-/** A validation loss that falls, stalls, falls again and stalls, for ReduceLROnPlateau. */
+/** Returns a validation loss at step k that falls, stalls, falls again and stalls, for ReduceLROnPlateau. */
 function plateauLoss(k: number): number {
   if (k < 20) return 1 - 0.02 * k;
   if (k < 50) return 0.6;

@@ -25,7 +25,7 @@ const FILES = [
 ];
 const LIBRARY: Record<string, unknown> = { ...core, ...schedules, ...clip, ...accumulate, ...ema };
 
-/** The ```ts blocks under each @example tag of a source file, with the TSDoc stars removed. */
+/** Returns the ```ts blocks under each @example tag of a source file, with the TSDoc stars removed. */
 function examplesIn(source: string): string[] {
   const blocks: string[] = [];
   for (const match of source.matchAll(/@example\s*\n((?:\s*\*(?!\/).*\n)+?)\s*\*(?:\s*@|\/)/g)) {
@@ -37,10 +37,10 @@ function examplesIn(source: string): string[] {
 }
 
 /**
- * A result that an example's comment promises. `[a, b]` is one array-valued
+ * A result that an example's comment claims. `[a, b]` is one array-valued
  * result; `a, b, c` are the single values of successive runs of a line in a loop.
  */
-interface Promise {
+interface Claim {
   line: number;
   values: (number | boolean)[];
   successive: boolean;
@@ -52,25 +52,31 @@ const VALUE = String.raw`(?<about>about )?(?<value>\[[^\]]*\]|${NUMBER}(?:, ${NU
 const TARGETED = new RegExp(String.raw`^(?<target>[A-Za-z_][\w.]*(?:\[\d+\])?) is (?:now |back to )?${VALUE}`);
 const PLAIN = new RegExp(String.raw`^${VALUE}(?![\w.])`);
 
-function parsePromise(comment: string, line: number): { promise: Promise; target?: string } | undefined {
+function parseValue(text: string): number | boolean {
+  if (text === "true") return true;
+  if (text === "false") return false;
+  return Number(text);
+}
+
+function parseClaim(comment: string, line: number): { claim: Claim; target?: string } | undefined {
   const match = comment.match(TARGETED) ?? comment.match(PLAIN);
   if (!match?.groups) return undefined;
   const { value, about, target } = match.groups;
   const bracketed = value.startsWith("[");
   const text = bracketed ? value.slice(1, -1) : value;
-  const values = text.split(", ").map((v) => (v === "true" ? true : v === "false" ? false : Number(v)));
-  return { promise: { line, values, successive: !bracketed && values.length > 1, about: about !== undefined }, target };
+  const values = text.split(", ").map(parseValue);
+  return { claim: { line, values, successive: !bracketed && values.length > 1, about: about !== undefined }, target };
 }
 
-/** Rewrites each line that promises a result so that it reports the actual value to `check`. */
-function instrument(code: string): { js: string; promises: Promise[] } {
-  const promises: Promise[] = [];
+/** Rewrites each line that claims a result so that it reports the actual value to `check`. */
+function instrument(code: string): { js: string; claims: Claim[] } {
+  const claims: Claim[] = [];
   const lines = code.split("\n").map((text, line) => {
     const comment = text.match(/^(?<indent>\s*)(?<statements>.*?)\s*\/\/ (?<comment>.*)$/)?.groups;
     if (!comment) return text;
-    const parsed = parsePromise(comment.comment, line);
+    const parsed = parseClaim(comment.comment, line);
     if (!parsed) return text;
-    promises.push(parsed.promise);
+    claims.push(parsed.claim);
     const statements = comment.statements;
     const last = statements.replace(/;$/, "").split("; ").at(-1) ?? "";
     let actual: string;
@@ -80,7 +86,7 @@ function instrument(code: string): { js: string; promises: Promise[] } {
     else return `${comment.indent}${statements.slice(0, statements.length - last.length - 1)} check(${line}, ${last});`;
     return `${comment.indent}${statements} check(${line}, ${actual});`;
   });
-  return { js: lines.join("\n"), promises };
+  return { js: lines.join("\n"), claims };
 }
 
 function tolerance(expected: number, about: boolean, text: string): number {
@@ -90,14 +96,14 @@ function tolerance(expected: number, about: boolean, text: string): number {
 }
 
 function runExample(code: string): void {
-  const { js, promises } = instrument(code);
-  expect(promises.length, "the example promises no checkable result").toBeGreaterThan(0);
+  const { js, claims } = instrument(code);
+  expect(claims.length, "the example claims no checkable result").toBeGreaterThan(0);
   const runs = new Map<number, number>();
   const check = (line: number, actual: unknown): void => {
-    const promise = promises.find((p) => p.line === line) as Promise;
+    const claim = claims.find((p) => p.line === line) as Claim;
     const run = runs.get(line) ?? 0;
     runs.set(line, run + 1);
-    const expected = promise.successive ? [promise.values[run]] : promise.values;
+    const expected = claim.successive ? [claim.values[run]] : claim.values;
     const values = typeof actual === "number" || typeof actual === "boolean" ? [actual] : Array.from(actual as ArrayLike<number>);
     expect(values, `line ${line + 1}, run ${run + 1}`).toHaveLength(expected.length);
     expected.forEach((e, i) => {
@@ -105,7 +111,7 @@ function runExample(code: string): void {
         expect(values[i], `line ${line + 1}`).toBe(e);
         return;
       }
-      const limit = tolerance(e, promise.about, String(e));
+      const limit = tolerance(e, claim.about, String(e));
       expect(Math.abs((values[i] as number) - e), `line ${line + 1}, run ${run + 1}: ${values[i]} vs ${e}`).toBeLessThanOrEqual(limit);
     });
   };
@@ -113,9 +119,9 @@ function runExample(code: string): void {
   const names = Object.keys(LIBRARY);
   const silence = { warn: () => {} };
   new Function("check", "console", ...names, transpiled)(check, silence, ...names.map((name) => LIBRARY[name]));
-  for (const promise of promises) {
-    const expectedRuns = promise.successive ? promise.values.length : 1;
-    expect(runs.get(promise.line) ?? 0, `line ${promise.line + 1} ran a different number of times`).toBe(expectedRuns);
+  for (const claim of claims) {
+    const expectedRuns = claim.successive ? claim.values.length : 1;
+    expect(runs.get(claim.line) ?? 0, `line ${claim.line + 1} ran a different number of times`).toBe(expectedRuns);
   }
 }
 

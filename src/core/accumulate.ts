@@ -30,7 +30,7 @@ const VERSION = 1;
 const STEPS_SPEC = { type: "number", default: undefined, min: 1, integer: true, example: 4, description: "" } as const;
 
 /**
- * Accumulates gradients over k micro-batches so that one optimizer step sees
+ * Accumulates gradients over k micro-batches, so that one optimizer step uses
  * the gradient of a batch k times larger than fits in memory at once.
  *
  * ```text
@@ -59,7 +59,7 @@ const STEPS_SPEC = { type: "number", default: undefined, min: 1, integer: true, 
  * w.grad!.set([1, 2]);
  * acc.accumulate(); // false
  * w.grad!.set([3, 0]);
- * if (acc.accumulate()) opt.step(); // the step sees the mean [2, 1]
+ * if (acc.accumulate()) opt.step(); // the step uses the mean [2, 1]
  * // w.data is now [0.8, 0.9]
  * ```
  */
@@ -113,10 +113,10 @@ export class GradientAccumulator {
   }
 
   /**
-   * Writes what the current, incomplete window holds into `grad` (the mean
-   * over the micro-batches added so far) and starts a new window. Use it for
-   * the last micro-batches of an epoch that do not fill a window.
-   * @returns true if the window held any micro-batch, so an optimizer step is due.
+   * Writes the mean over the micro-batches added so far into `grad` and
+   * starts a new window. Use it for the last micro-batches of an epoch that
+   * do not fill a window.
+   * @returns true if the window contained a micro-batch, so an optimizer step is due.
    */
   flush(): boolean {
     if (this.added === 0) return false;

@@ -176,8 +176,8 @@ export class SequentialLR extends SchedulerBase<SequentialLROptions> {
  *   listed twice, or of a kind that cannot sit inside (ReduceLROnPlateau,
  *   SequentialLR, ChainedScheduler).
  * @remarks Follows PyTorch 1.13's `ChainedScheduler`, which takes only the
- *   list of schedulers; here the optimizer comes first, as for every other
- *   scheduler, and must be theirs. The chainable schedulers (StepLR,
+ *   list of schedulers. Here the optimizer comes first, as for every other
+ *   scheduler, and the inner schedulers must be built on it. The chainable schedulers (StepLR,
  *   MultiStepLR, ConstantLR, LinearLR, ExponentialLR, PolynomialLR,
  *   CosineAnnealingLR) combine as described; the others set the lr from
  *   scratch and override what came before them. Every inner scheduler is

@@ -22,7 +22,7 @@ export interface CyclicLROptions {
   gamma: number;
   /** Your own amplitude factor in place of `mode`'s; it should return values in [0, 1]. */
   scaleFn?: CyclicScaleFn;
-  /** What `scaleFn` receives: the cycle number (`"cycle"`, default) or the step count k (`"iterations"`). */
+  /** The argument of `scaleFn`: the cycle number (`"cycle"`, default) or the step count k (`"iterations"`). */
   scaleMode: "cycle" | "iterations";
   /** Cycle the optimizer's `momentum` inversely to the lr. Default true. */
   cycleMomentum: boolean;

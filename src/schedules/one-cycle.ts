@@ -101,9 +101,9 @@ const SPECS: SchedulerOptionSpecs = {
  *   is true and the optimizer has neither `momentum` nor `betas`. At `step()`,
  *   RangeError after `totalSteps` steps.
  * @remarks Follows PyTorch 1.13's `OneCycleLR`. The optimizer's own lr is not
- *   used; each group's `initialLr`, `maxLr`, `minLr` (and, when cycling,
- *   `maxMomentum`, `baseMomentum`) are stored in the optimizer's parameter
- *   group, so the optimizer's `stateDict()` carries them. Exactly `totalSteps`
+ *   used. Each group's bounds (`initialLr`, `maxLr`, `minLr`, and when cycling
+ *   `maxMomentum` and `baseMomentum`) are stored in the parameter group, so
+ *   the optimizer's `stateDict()` carries them. Exactly `totalSteps`
  *   calls to `step()` are allowed; the last one goes past the final phase
  *   (with "linear" the lr can end below zero, so do not take an optimizer step
  *   after it).

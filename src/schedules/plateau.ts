@@ -27,7 +27,7 @@ const SPECS: SchedulerOptionSpecs = {
   mode: { type: "choice", default: "min", choices: ["min", "max"], description: "whether lower or higher is better" },
   factor: { type: "number", default: 0.1, min: 0, max: 1, exclusiveMax: true, example: 0.1, description: "factor on a plateau" },
   patience: { type: "number", default: 10, min: 0, integer: true, example: 10, description: "bad steps tolerated" },
-  threshold: { type: "number", default: 1e-4, min: 0, example: 1e-4, description: "least improvement" },
+  threshold: { type: "number", default: 1e-4, min: 0, example: 1e-4, description: "minimum improvement" },
   thresholdMode: { type: "choice", default: "rel", choices: ["rel", "abs"], description: "relative or absolute threshold" },
   cooldown: { type: "number", default: 0, min: 0, integer: true, example: 0, description: "steps to wait after a drop" },
   minLr: { type: "perGroup", default: 0, min: 0, example: 0, description: "lowest lr" },

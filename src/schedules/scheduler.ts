@@ -60,7 +60,7 @@ function isLiveOption(value: unknown): boolean {
 }
 
 /**
- * What every scheduler shares: the optimizer it drives, its checked options,
+ * The base of every scheduler: the optimizer it drives, its checked options,
  * the last learning rates, state save and load, and the step-order warning.
  */
 export abstract class SchedulerBase<O extends object = object> {
@@ -119,7 +119,7 @@ export abstract class SchedulerBase<O extends object = object> {
   /**
    * Returns the scheduler's state as a JSON-safe object. Functions (such as
    * LambdaLR's `lrLambda`) are not saved; the scheduler that loads the state
-   * keeps its own. Save the optimizer's state too: it holds the learning rates.
+   * keeps its own. Save the optimizer's state too, because it contains the learning rates.
    */
   stateDict(): SchedulerStateDict {
     const options: Record<string, unknown> = {};

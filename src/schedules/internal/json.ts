@@ -4,6 +4,7 @@
  */
 export type JsonNumber = number | "NaN" | "Infinity" | "-Infinity";
 
+/** Returns `value` itself when finite, else its string form. */
 export function encodeNumber(value: number): JsonNumber {
   if (Number.isFinite(value)) return value;
   if (Number.isNaN(value)) return "NaN";

@@ -58,6 +58,7 @@ export interface OptionalNumberOptionSpec extends Omit<NumberOptionSpec, "type" 
   type: "optionalNumber";
 }
 
+/** The spec of one scheduler option: core's number and boolean specs, or one of the kinds above. */
 export type SchedulerOptionSpec =
   | NumberOptionSpec
   | BooleanOptionSpec
@@ -68,6 +69,7 @@ export type SchedulerOptionSpec =
   | SchedulerListOptionSpec
   | OptionalNumberOptionSpec;
 
+/** A scheduler's option specs by option name. */
 export type SchedulerOptionSpecs = Readonly<Record<string, SchedulerOptionSpec>>;
 
 /** PyTorch arguments that descent leaves out, with what to do instead. */
