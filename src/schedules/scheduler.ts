@@ -269,10 +269,13 @@ export abstract class LRScheduler<O extends object = object> extends SchedulerBa
   /**
    * Advances the step counter by one and sets every group's lr. Call it after
    * `optimizer.step()`; called before the optimizer's first step, it sends a
-   * warning (once).
-   * @throws RangeError when parameter groups were added after construction.
+   * warning (once). Checks run before the warning and before anything changes.
+   * @throws RangeError when parameter groups were added after construction,
+   *   or after OneCycleLR's last step; TypeError or RangeError when a LambdaLR
+   *   function or a CyclicLR `scaleFn` returns an invalid value.
    */
   step(): void {
+    this[CHECK_ADVANCE]();
     this.checkStepOrder();
     this[ADVANCE]();
   }
