@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { Command } from "commander";
+import { registerCompare } from "./commands/compare.js";
 import { registerList } from "./commands/list.js";
+import { registerTrain } from "./commands/train.js";
+import { registerBench } from "./commands/bench.js";
 import { registerLandscape } from "./commands/landscape.js";
 
 /** Builds the `descent` command-line program with every command registered. */
@@ -9,7 +12,10 @@ export function buildProgram(): Command {
     .description("Gradient-descent optimizers from SGD to AdaBound: compare them, train with them, watch them.")
     .showHelpAfterError()
     .configureOutput({ outputError: (text, write) => write(text) });
+  registerCompare(program);
+  registerTrain(program);
   registerList(program);
+  registerBench(program);
   registerLandscape(program);
   return program;
 }
