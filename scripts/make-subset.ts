@@ -2,8 +2,8 @@
  * Makes the class-balanced Fashion-MNIST subset shipped in data/fashion-mnist.
  *
  * For each split and each of the 10 classes it draws a fixed number of images
- * at random (seeded Mulberry32, as in src/train/random.ts), keeps them in
- * their original order, and writes the four files in IDX format, gzipped at
+ * at random with seeded Mulberry32 (src/train/random.ts). It keeps them in
+ * their original order and writes the four files in IDX format, gzipped at
  * level 9. The same source files and seed always give the same bytes.
  *
  * Usage:

@@ -16,7 +16,7 @@ export const BACKENDS = ["wasm", "cpu"] as const;
 
 export type BackendName = (typeof BACKENDS)[number];
 
-/** What `setupBackend` chose. */
+/** Backend configuration that `setupBackend` returns. */
 export interface BackendInfo {
   name: BackendName;
   /** Whether the wasm backend runs its SIMD build; false for `cpu`. */

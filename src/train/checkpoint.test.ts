@@ -96,7 +96,7 @@ function sampleCheckpoint(): Checkpoint {
 }
 
 describe("resume after a kill", () => {
-  it("ends with the numbers of an uninterrupted run", async () => {
+  it("matches an uninterrupted run", async () => {
     const reference = await runTraining(RESUME_TEST_CONFIG, data);
     const checkpointDir = join(dir, "run");
     const firstOutput = join(dir, "first.json");
@@ -213,7 +213,7 @@ describe("saveCheckpoint and loadCheckpoint", () => {
     );
   });
 
-  it("rejects a tensor whose values do not fit its shape", () => {
+  it("rejects a tensor of wrong size", () => {
     const [array] = toNamedArrays([{ name: "w", tensor: tf.zeros([3]) }]);
     expect(() => readNamedArrays([{ ...array, shape: [4] }])).toThrow(
       /'w' has 3 values but shape \[4\] needs 4/,

@@ -108,10 +108,10 @@ export function readNamedArrays(arrays: NamedArray[]): NamedTensor[] {
 }
 
 /**
- * Writes `checkpoint` to `dir/checkpoint.json` atomically: the data goes to
+ * Writes `checkpoint` to `dir/checkpoint.json` atomically. The data goes to
  * a temporary file in the same folder, is flushed to disk, and then replaces
- * the old checkpoint by a rename, so a crash at any moment leaves either the
- * old checkpoint or the new one.
+ * the old checkpoint by a rename. A crash at any moment therefore leaves
+ * either the old checkpoint or the new one.
  */
 export function saveCheckpoint(dir: string, checkpoint: Checkpoint): void {
   mkdirSync(dir, { recursive: true });
@@ -157,7 +157,7 @@ function resumeKey(config: RunConfig): string {
  * Reads the checkpoint in `dir`, if any, and checks that it belongs to a run
  * with `config` (the number of epochs may differ) on the same data.
  *
- * @returns The checkpoint, or undefined if `dir` holds none.
+ * @returns The checkpoint, or undefined if `dir` contains none.
  * @throws Error if the file is not a checkpoint of this format, or was made
  *   with other settings or data.
  */

@@ -18,19 +18,19 @@ function weightsOf(model: ReturnType<typeof buildModel>): number[][] {
 
 describe("buildModel", () => {
   for (const name of MODEL_NAMES) {
-    it(`gives ${name} the same weights for the same seed`, () => {
+    it(`${name}: same seed, same weights`, () => {
       expect(weightsOf(buildModel(name, MNIST, 11))).toEqual(
         weightsOf(buildModel(name, MNIST, 11)),
       );
     });
 
-    it(`gives ${name} other weights for another seed`, () => {
+    it(`${name}: other seed, other weights`, () => {
       const [first] = weightsOf(buildModel(name, MNIST, 11));
       const [second] = weightsOf(buildModel(name, MNIST, 12));
       expect(second).not.toEqual(first);
     });
 
-    it(`maps ${name} inputs to 10 logits`, () => {
+    it(`${name}: 10 logits per image`, () => {
       const model = buildModel(name, MNIST, 0);
       const logits = tf.tidy(() => model.predict(tf.zeros([3, 784])) as tf.Tensor);
       expect(logits.shape).toEqual([3, 10]);

@@ -83,7 +83,7 @@ describe("runTraining", () => {
     expect(steps[10].epoch).toBe(2);
   });
 
-  it("reports the effective learning rate of adaptive methods", async () => {
+  it("reports the effective learning rate", async () => {
     const steps: StepMetrics[] = [];
     const result = await runTraining(
       { ...SMALL, optimizer: "adagrad", optimizerOptions: { lr: 0.1 } },

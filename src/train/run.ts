@@ -227,7 +227,7 @@ async function restore(
   const current = state.model.getWeights();
   if (weights.length !== current.length) {
     throw new Error(
-      `Checkpoint holds ${weights.length} model weights but the model has ` +
+      `Checkpoint contains ${weights.length} model weights but the model has ` +
         `${current.length}. Resume with the same model or start afresh.`,
     );
   }
@@ -355,9 +355,10 @@ export async function runTraining(
         const optimizerWeights = await state.optimizer.getWeights();
         const checkpoint = checkpointOf(config, state, fingerprint, optimizerWeights);
         // getWeights returns the optimizer's state variables themselves and
-        // new tensors (the iteration count; all of a descent optimizer's
-        // weights). Disposing the new ones now is safe: a descent optimizer
-        // would dispose them at its next call, and disposing twice is a no-op.
+        // new tensors, such as TF.js's iteration count or every weight of a
+        // descent optimizer. Disposing the new ones is safe even for a
+        // descent optimizer, which frees them at its next call, because
+        // disposing a tensor twice does nothing.
         tf.dispose(
           optimizerWeights
             .map((w) => w.tensor)

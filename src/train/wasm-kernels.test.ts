@@ -59,10 +59,10 @@ describe("wasm matrix products", () => {
     });
   }
 
-  // NOTE: rank 2 only. tfjs-backend-wasm 4.22 adds the bias wrongly in a
-  // fused product of rank-3 operands with a batch of 2 or more, with or
-  // without transposes; dense layers on flat inputs never do that.
-  it("match cpu for a fused product with bias and ReLU", async () => {
+  // NOTE: rank 2 only, because tfjs-backend-wasm 4.22 adds the bias wrongly
+  // in a fused product of rank-3 operands with a batch of 2 or more (with or
+  // without transposes). Dense layers on flat inputs never make one.
+  it("match cpu with fused bias and ReLU", async () => {
     const result = await onBothBackends(() =>
       tf.tidy(() =>
         tf.fused.matMul({

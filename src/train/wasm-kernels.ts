@@ -54,7 +54,7 @@ function swapLastTwoAxes(x: TensorInfo, backend: Backend): TensorInfo {
   return runKernel(Transpose, { x }, backend, { perm });
 }
 
-/** Wraps a matrix-product kernel so that it never sees a transpose flag. */
+/** Wraps a matrix-product kernel to transpose operands before calling it. */
 function withExplicitTranspose(original: KernelFunc): KernelFunc {
   return ({ inputs, backend, attrs }: KernelArgs) => {
     const { transposeA, transposeB } = attrs as {
