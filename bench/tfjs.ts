@@ -16,7 +16,7 @@ import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 
 import { createTfjsOptimizer } from "../src/tfjs/index.js";
 
-/** One measured comparison. Times are medians of `repeats` updates, in milliseconds. */
+/** One measured comparison. Times are per update, the median over `repeats` rounds, in milliseconds. */
 export interface Row {
   backend: "cpu" | "wasm";
   /** The variables updated, e.g. "1 × 10,000,000" or "100 × 1,024". */
@@ -85,7 +85,7 @@ function update(contender: Contender, count: number): number {
 }
 
 /**
- * Median time of one `applyGradients` call for each optimizer. The
+ * Returns the median time of one `applyGradients` call for each optimizer. The
  * optimizers take turns, so a slow moment of a shared machine hits all
  * alike. Small updates are timed in batches of up to 20, so a garbage
  * collection left behind by another contender is spread over the batch.
@@ -105,7 +105,7 @@ function timeUpdates(makers: Array<() => tf.Optimizer>, sizes: number[], repeats
   return contenders.map((c) => median(c.times));
 }
 
-/** Measures descent's Adam against tf.train.adam; returns one row per backend and case. */
+/** Measures descent's Adam against tf.train.adam and returns one row per backend and case. */
 export async function benchTfjs(options: BenchTfjsOptions = {}): Promise<Row[]> {
   const {
     backends = ["cpu", "wasm"],

@@ -26,7 +26,7 @@ const LEARNING_RATES: Record<string, number> = {
   adaboundw: 0.02,
 };
 
-/** A two-class problem that a 4-8-1 network learns: y = 1 when x0·x1 + x2 > 0. */
+/** Builds a two-class problem that a 4-8-1 network learns: y = 1 when x0·x1 + x2 > 0. */
 function dataset(): { x: tf.Tensor2D; y: tf.Tensor2D } {
   const n = 64;
   const xs: number[][] = [];

@@ -10,7 +10,7 @@ function values(t: tf.Tensor): number[] {
   return Array.from(t.dataSync());
 }
 
-/** A variable whose storage no other tensor shares. */
+/** Creates a variable whose storage no other tensor shares. */
 function ownVariable(data: number[]): tf.Variable {
   return tf.tidy(() => tf.variable(tf.tensor(data)));
 }

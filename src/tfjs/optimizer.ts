@@ -50,9 +50,9 @@ const EMPTY = new Float32Array(0);
  * `applyGradients` call is not stepped and its state stays as it is.
  *
  * @remarks The core optimizer is {@link DescentOptimizer.core}: one parameter
- *   group whose `params` gain a {@link Parameter} for each new variable. The
- *   parameters hold a variable's elements only during `applyGradients`; read
- *   the variable for its values.
+ *   group whose `params` gain a {@link Parameter} for each new variable. A
+ *   parameter holds its variable's elements only during `applyGradients` and
+ *   is empty otherwise, so read the variable for its values.
  */
 export class DescentOptimizer extends tf.Optimizer {
   /** The name TF.js model files record for this class. */
@@ -93,7 +93,8 @@ export class DescentOptimizer extends tf.Optimizer {
       );
     }
     const settings = onWarning === undefined ? {} : { onWarning };
-    // The core needs a parameter to be built; variables replace it as they appear.
+    // The core rejects an empty parameter list, so it is built with a
+    // placeholder that leaves at once. Variables join the group as they appear.
     const placeholder = new Parameter(new Float32Array(0), { grad: null });
     this.core = createOptimizer(key, [placeholder], { ...coreOptions, ...settings });
     this.core.paramGroups[0].params.length = 0;
@@ -159,7 +160,12 @@ export class DescentOptimizer extends tf.Optimizer {
       this.core.step();
       stepped = true;
     } finally {
-      for (const { parameter } of bindings) parameter.grad = null;
+      // Views of backend storage must not outlive the update, and a copy
+      // kept here would double the memory of the copying path.
+      for (const { parameter } of bindings) {
+        parameter.grad = null;
+        parameter.data = EMPTY;
+      }
       if (stepped) update.commit();
       else update.abort();
     }
@@ -449,7 +455,7 @@ function withoutUniqueSuffix(name: string): string {
   return name.replace(/_\d+$/, "");
 }
 
-/** The JSON-safe part of the options (everything but functions). */
+/** Returns the JSON-safe part of the options: everything but functions. */
 function toConfig(options: Record<string, unknown>): tf.serialization.ConfigDict {
   const config: tf.serialization.ConfigDict = {};
   for (const [key, value] of Object.entries(options)) {

@@ -4,8 +4,8 @@ import * as tf from "@tensorflow/tfjs-core";
  * Access to the float32 elements of tensors for one optimizer update.
  *
  * On the CPU and WebAssembly backends a tensor's elements live in a
- * Float32Array (the CPU backend's store, or a view of the WebAssembly heap),
- * so the update reads gradients where they are and writes variables with
+ * Float32Array: the CPU backend's store, or a view of the WebAssembly heap.
+ * So the update reads gradients where they are, and it writes variables with
  * at most one copy inside the backend. On every other backend, or with
  * `direct` off, it copies through `dataSync()` and installs the result with
  * `variable.assign`.
@@ -43,7 +43,7 @@ interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
 
-/** How a variable gets its writable elements. */
+/** A variable's source of writable elements for one update. */
 type Plan =
   | { kind: "inPlace"; variable: tf.Variable }
   /** New backend storage; `initialized` is false until the variable's values are copied in. */
@@ -120,7 +120,7 @@ function commitPlan(plan: Plan): void {
   tensor.dispose();
 }
 
-/** A copy of a tensor's elements that no tensor shares. */
+/** Copies a tensor's elements into an array that no tensor shares. */
 function copyOf(tensor: tf.Tensor): Float32Array {
   // The CPU backend's dataSync returns its own store, so copy in every case.
   return new Float32Array(tensor.dataSync() as Float32Array);
@@ -131,8 +131,9 @@ function ownerOf(tensor: tf.Tensor): tf.KernelBackend | undefined {
 }
 
 /**
- * The backend registered as `name` if it is initialised, else undefined.
- * (`tf.findBackend` would start initialising it, which can switch backends.)
+ * Returns the backend registered as `name` if it is initialised, else
+ * undefined. `tf.findBackend` would start initialising it, which can switch
+ * the active backend.
  */
 function initializedBackend(name: string): tf.KernelBackend | undefined {
   return tf.engine().registry[name];
@@ -143,7 +144,7 @@ function hasView(tensor: tf.Tensor): boolean {
   return tensor.dtype === "float32" && viewOf(tensor) !== null;
 }
 
-/** The tensor's own elements on the CPU or WebAssembly backend, else null. */
+/** Returns the tensor's own elements on the CPU or WebAssembly backend, else null. */
 function viewOf(tensor: tf.Tensor): Float32Array | null {
   const backend = ownerOf(tensor);
   if (backend === undefined) return null;
@@ -156,12 +157,12 @@ function viewOf(tensor: tf.Tensor): Float32Array | null {
   return view instanceof Float32Array && view.length === tensor.size ? view : null;
 }
 
-function checkLengths(tensors: readonly tf.Tensor[], arrays: Float32Array[], what: string): void {
+function checkLengths(tensors: readonly tf.Tensor[], arrays: Float32Array[], kind: string): void {
   tensors.forEach((tensor, i) => {
     if (arrays[i].length !== tensor.size) {
       // A view shrinks to length 0 when the WebAssembly heap grows after it was taken.
       throw new Error(
-        `DescentOptimizer: the ${what} "${tensorLabel(tensor)}" has ${tensor.size} elements ` +
+        `DescentOptimizer: the ${kind} "${tensorLabel(tensor)}" has ${tensor.size} elements ` +
           `but its storage shows ${arrays[i].length}. Create the optimizer with directAccess: false.`,
       );
     }
