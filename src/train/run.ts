@@ -280,9 +280,11 @@ export async function runTraining(
   const fingerprint = fingerprintOf(train, test);
   const makeOptimizer = options.createOptimizer ?? createOptimizer;
 
+  // The optimizer first: its options may be invalid, and then no model leaks.
+  const optimizer = makeOptimizer(config.optimizer, config.optimizerOptions ?? {});
   const state: RunState = {
     model: buildModel(config.model, train, config.seed),
-    optimizer: makeOptimizer(config.optimizer, config.optimizerOptions ?? {}),
+    optimizer,
     random: new Random(config.seed),
     epochs: [],
     stepLosses: [],
@@ -317,7 +319,10 @@ export async function runTraining(
         const indices = order.subarray(start, Math.min(start + batchSize, train.count));
         const { xs, ys } = makeBatch(train, indices);
         const cost = state.optimizer.minimize(
-          () => crossEntropy(state.model.apply(xs) as tf.Tensor, ys),
+          () => {
+            const logits = state.model.apply(xs, { training: true });
+            return crossEntropy(logits as tf.Tensor, ys);
+          },
           true,
           variables,
         );
