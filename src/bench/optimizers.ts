@@ -1,0 +1,251 @@
+/**
+ * The optimizer benchmark behind `descent bench`: the time of one `step()`
+ * per parameter, for every element-wise algorithm, with the TypeScript loops
+ * and with the WebAssembly kernels, and the ratio of each to a pass that only
+ * streams the same bytes through memory.
+ */
+import { type Optimizer, Parameter, createOptimizer, setKernelBackend } from "../core/index.js";
+import { type Float32Kernels, loadFloat32Kernels } from "../core/wasm/runtime.js";
+
+/** One optimizer configuration to time. */
+export interface BenchCase {
+  /** Row label, e.g. "rmsprop centered+momentum". */
+  label: string;
+  /** Name for createOptimizer. */
+  algorithm: string;
+  options: Record<string, unknown>;
+}
+
+/** Every element-wise algorithm, and the option variants that change which buffers it keeps. */
+export const BENCH_CASES: readonly BenchCase[] = [
+  { label: "sgd", algorithm: "sgd", options: { lr: 1e-3 } },
+  { label: "sgd momentum", algorithm: "sgd", options: { lr: 1e-3, momentum: 0.9 } },
+  { label: "sgd nesterov", algorithm: "sgd", options: { lr: 1e-3, momentum: 0.9, nesterov: true } },
+  { label: "adagrad", algorithm: "adagrad", options: {} },
+  { label: "adadelta", algorithm: "adadelta", options: {} },
+  { label: "rmsprop", algorithm: "rmsprop", options: {} },
+  { label: "rmsprop centered+momentum", algorithm: "rmsprop", options: { centered: true, momentum: 0.9 } },
+  { label: "adam", algorithm: "adam", options: {} },
+  { label: "amsgrad", algorithm: "amsgrad", options: {} },
+  { label: "adamw", algorithm: "adamw", options: {} },
+  { label: "adamax", algorithm: "adamax", options: {} },
+  { label: "nadam", algorithm: "nadam", options: {} },
+  { label: "radam", algorithm: "radam", options: {} },
+  { label: "adabound", algorithm: "adabound", options: {} },
+  { label: "amsbound", algorithm: "amsbound", options: {} },
+  { label: "adaboundw", algorithm: "adaboundw", options: {} },
+];
+
+/**
+ * The way a step runs: `js` with the TypeScript loops on ordinary Float32Arrays,
+ * `wasm` with the WebAssembly kernels on ordinary Float32Arrays (copied in
+ * and out), `wasmOwn` with the kernels on parameters from Parameter.allocate.
+ */
+export type BenchMode = "js" | "wasm" | "wasmOwn";
+
+export const BENCH_MODES: readonly BenchMode[] = ["js", "wasm", "wasmOwn"];
+
+/** `flat`: one tensor of all the parameters; `tensors`: {@link TENSOR_COUNT} equal tensors. */
+export type BenchLayout = "flat" | "tensors";
+
+export const TENSOR_COUNT = 100;
+
+/** A mode's time for one configuration. */
+export interface ModeTiming {
+  /** Median nanoseconds per parameter of one step. */
+  ns: number;
+  /** Median ratio to the streaming pass, each sample paired with the stream sample taken just before it. */
+  ratio: number;
+}
+
+/** The timings of one case at one size and layout. */
+export interface BenchResult {
+  label: string;
+  algorithm: string;
+  options: Record<string, unknown>;
+  /** Parameters in all tensors together. */
+  size: number;
+  layout: BenchLayout;
+  tensors: number;
+  /** State buffers per tensor, each as large as the tensor. */
+  buffers: number;
+  /** Bytes read and written per parameter by one step: 4 for the gradient, 8 for θ and each buffer. */
+  bytesPerParameter: number;
+  /** Median nanoseconds per parameter of the streaming pass over the same arrays. */
+  streamNs: number;
+  modes: Record<BenchMode, ModeTiming>;
+}
+
+export interface BenchSettings {
+  sizes: readonly number[];
+  cases: readonly BenchCase[];
+  layouts: readonly BenchLayout[];
+  /** Timed samples per mode. */
+  repeats: number;
+  /** Minimum duration of one timed sample in milliseconds. Short steps repeat within it. */
+  sampleMs: number;
+  /** Called before each configuration, for progress display. */
+  onProgress?: (done: number, total: number, label: string) => void;
+}
+
+/** Steps before timing: lets the engine optimize the code, and takes RAdam past its 5 unrectified steps. */
+const WARMUP_STEPS = 8;
+
+/**
+ * Times every case at every size and layout.
+ * @throws Error where WebAssembly SIMD is unavailable, since the wasm modes and the streaming pass need it.
+ */
+export function runOptimizerBench(settings: BenchSettings): BenchResult[] {
+  const kernels = loadFloat32Kernels();
+  if (kernels === null) {
+    throw new Error("descent bench: this JavaScript engine has no WebAssembly SIMD, so the kernels cannot be timed.");
+  }
+  const results: BenchResult[] = [];
+  const total = settings.sizes.length * settings.layouts.length * settings.cases.length;
+  try {
+    for (const size of settings.sizes) {
+      for (const layout of settings.layouts) {
+        for (const benchCase of settings.cases) {
+          settings.onProgress?.(results.length, total, `${benchCase.label}, ${size} parameters, ${layout}`);
+          results.push(benchConfiguration(kernels, benchCase, size, layout, settings));
+        }
+      }
+    }
+  } finally {
+    setKernelBackend("auto");
+  }
+  settings.onProgress?.(results.length, total, "done");
+  return results;
+}
+
+/** The three optimizers of one configuration, over equal parameters. */
+interface Contenders {
+  own: Parameter[];
+  optimizers: Record<BenchMode, Optimizer>;
+}
+
+function benchConfiguration(
+  kernels: Float32Kernels,
+  benchCase: BenchCase,
+  size: number,
+  layout: BenchLayout,
+  settings: BenchSettings,
+): BenchResult {
+  const tensors = layout === "flat" ? 1 : TENSOR_COUNT;
+  const contenders = makeContenders(benchCase, size / tensors, tensors);
+  const { own, optimizers } = contenders;
+  try {
+    for (const mode of BENCH_MODES) {
+      useBackend(mode);
+      for (let k = 0; k < WARMUP_STEPS; k++) optimizers[mode].step();
+    }
+    const states = own.map((param) => Object.values(optimizers.wasmOwn.state.get(param)?.buffers ?? {}));
+    const buffers = states[0].length;
+    const stream = (): void => {
+      own.forEach((param, i) => kernels.stream(param.data as Float32Array, param.grad as Float32Array, states[i] as Float32Array[]));
+    };
+
+    const actions: Array<[BenchMode | "stream", () => void]> = [
+      ["stream", stream],
+      ...BENCH_MODES.map((mode): [BenchMode, () => void] => [mode, () => optimizers[mode].step()]),
+    ];
+    const samples = timeInterleaved(actions, size, settings);
+    const streamSamples = samples.get("stream") as number[];
+    const modes = {} as Record<BenchMode, ModeTiming>;
+    for (const mode of BENCH_MODES) {
+      const times = samples.get(mode) as number[];
+      modes[mode] = { ns: median(times), ratio: median(times.map((t, r) => t / streamSamples[r])) };
+    }
+    return {
+      label: benchCase.label,
+      algorithm: benchCase.algorithm,
+      options: benchCase.options,
+      size,
+      layout,
+      tensors,
+      buffers,
+      bytesPerParameter: 4 + 8 * (1 + buffers),
+      streamNs: median(streamSamples),
+      modes,
+    };
+  } finally {
+    optimizers.wasmOwn.dispose();
+    optimizers.wasm.dispose();
+    for (const param of own) param.dispose();
+  }
+}
+
+function makeContenders(benchCase: BenchCase, length: number, tensors: number): Contenders {
+  const own: Parameter[] = [];
+  const user: Parameter[] = [];
+  const js: Parameter[] = [];
+  for (let t = 0; t < tensors; t++) {
+    const param = Parameter.allocate(length);
+    fillUniform(param.data as Float32Array, 2 * t + 1, 1);
+    fillUniform(param.grad as Float32Array, 2 * t + 2, 1e-2);
+    own.push(param);
+  }
+  // Parameters are allocated first, so the arrays read here are not detached by later growth.
+  for (const source of own) {
+    for (const list of [user, js]) {
+      const copy = new Parameter(new Float32Array(source.data));
+      (copy.grad as Float32Array).set(source.grad as Float32Array);
+      list.push(copy);
+    }
+  }
+  const make = (params: Parameter[]) => createOptimizer(benchCase.algorithm, params, benchCase.options);
+  return { own, optimizers: { js: make(js), wasm: make(user), wasmOwn: make(own) } };
+}
+
+function useBackend(mode: BenchMode | "stream"): void {
+  setKernelBackend(mode === "js" ? "js" : "wasm");
+}
+
+/**
+ * Times the actions in turns, so that a slow moment of a shared machine
+ * affects all of them alike. Each sample repeats its action often enough to
+ * last `sampleMs`, and is recorded in nanoseconds per parameter.
+ */
+function timeInterleaved(
+  actions: Array<[BenchMode | "stream", () => void]>,
+  parameters: number,
+  settings: BenchSettings,
+): Map<BenchMode | "stream", number[]> {
+  const counts = new Map<BenchMode | "stream", number>();
+  for (const [name, action] of actions) {
+    useBackend(name);
+    const once = elapsedMs(action, 1);
+    counts.set(name, Math.max(1, Math.ceil(settings.sampleMs / Math.max(once, 1e-3))));
+  }
+  const samples = new Map<BenchMode | "stream", number[]>(actions.map(([name]) => [name, []]));
+  for (let r = 0; r < settings.repeats; r++) {
+    for (const [name, action] of actions) {
+      useBackend(name);
+      const count = counts.get(name) as number;
+      const ms = elapsedMs(action, count);
+      samples.get(name)?.push((ms * 1e6) / (count * parameters));
+    }
+  }
+  return samples;
+}
+
+function elapsedMs(action: () => void, count: number): number {
+  const start = performance.now();
+  for (let k = 0; k < count; k++) action();
+  return performance.now() - start;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Fills `values` with uniform numbers in [−scale, scale) from a linear congruential generator. */
+function fillUniform(values: Float32Array, seed: number, scale: number): void {
+  let state = seed >>> 0;
+  for (let i = 0; i < values.length; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    values[i] = ((state / 2 ** 32) * 2 - 1) * scale;
+  }
+}
