@@ -39,7 +39,7 @@ export interface BenchTfjsOptions {
   smallCount?: number;
   /** Elements of each small variable. Default 1,024. */
   smallSize?: number;
-  /** Timed rounds per measurement, after 2 untimed ones. Default 9. */
+  /** Timed rounds per measurement, after the untimed warm-up. Default 9. */
   repeats?: number;
 }
 
@@ -85,6 +85,15 @@ function update(contender: Contender, count: number): number {
 }
 
 /**
+ * Runs untimed updates, at least 2 and up to 200 or 300 ms' worth, so that
+ * the JIT has compiled the update before it is timed.
+ */
+function warmUp(contender: Contender): void {
+  let spent = 0;
+  for (let count = 0; count < 2 || (count < 200 && spent < 300); count++) spent += update(contender, 1);
+}
+
+/**
  * Returns the median time of one `applyGradients` call for each optimizer. The
  * optimizers take turns, so a slow moment of a shared machine hits all
  * alike. Small updates are timed in batches of up to 20, so a garbage
@@ -94,7 +103,7 @@ function timeUpdates(makers: Array<() => tf.Optimizer>, sizes: number[], repeats
   const contenders = makers.map((make) => prepare(make, sizes));
   const elements = sizes.reduce((sum, n) => sum + n, 0);
   const batch = Math.min(20, Math.max(1, Math.ceil(1e6 / elements)));
-  for (let k = 0; k < 2; k++) contenders.forEach((c) => update(c, batch));
+  contenders.forEach(warmUp);
   for (let k = 0; k < repeats; k++) {
     for (const contender of contenders) contender.times.push(update(contender, batch));
   }
@@ -105,7 +114,10 @@ function timeUpdates(makers: Array<() => tf.Optimizer>, sizes: number[], repeats
   return contenders.map((c) => median(c.times));
 }
 
-/** Measures descent's Adam against tf.train.adam and returns one row per backend and case. */
+/**
+ * Measures descent's Adam against tf.train.adam and returns one row per
+ * backend and case. The backend active before the call is active again after it.
+ */
 export async function benchTfjs(options: BenchTfjsOptions = {}): Promise<Row[]> {
   const {
     backends = ["cpu", "wasm"],
@@ -120,6 +132,7 @@ export async function benchTfjs(options: BenchTfjsOptions = {}): Promise<Row[]> 
   ];
   const lr = 1e-3;
   const rows: Row[] = [];
+  const previousBackend = tf.engine().backendName;
   for (const backend of backends) {
     await useBackend(backend);
     for (const { variables, sizes } of cases) {
@@ -143,6 +156,7 @@ export async function benchTfjs(options: BenchTfjsOptions = {}): Promise<Row[]> 
       });
     }
   }
+  if (previousBackend) await tf.setBackend(previousBackend);
   return rows;
 }
 
