@@ -57,3 +57,25 @@ describe("effectiveLearningRate", () => {
     expect(effectiveLearningRate(opt, 100)!.count).toBe(100);
   });
 });
+
+describe("effectiveLearningRate with elements that never moved", () => {
+  it("leaves out elements whose gradient was always zero", () => {
+    const w = new Parameter(new Float64Array(4));
+    const opt = createOptimizer("adam", [w], { lr: 1e-3 });
+    (w.grad as FloatArray).set([1, 0, 0, 0]);
+    opt.step();
+    const summary = effectiveLearningRate(opt)!;
+    expect(summary.count).toBe(1);
+    expect(summary.median).toBeCloseTo(1e-3, 6);
+  });
+
+  it("reads the length from the state when the data is lent out", () => {
+    const w = new Parameter(new Float32Array(3));
+    const opt = createOptimizer("adagrad", [w], { lr: 0.1 });
+    w.grad?.fill(2);
+    opt.step();
+    w.data = new Float32Array(0);
+    w.grad = null;
+    expect(effectiveLearningRate(opt)?.count).toBe(3);
+  });
+});

@@ -6,7 +6,10 @@ type Group = ParamGroup<BaseOptions> & Record<string, unknown>;
 /**
  * Returns the per-element step size of one parameter at its last step: the
  * factor that multiplies the gradient (SGD, Adagrad, Adadelta, RMSprop
- * without momentum) or the first moment (the Adam family, Adamax, AdaBound).
+ * without momentum), the bias-corrected first moment m̂ (Adam, AdamW, Adamax,
+ * NAdam, RAdam), or the raw first moment m (AdaBound's clipped ŝ).
+ * Returns NaN for an element that has never had a non-zero gradient, whose
+ * rate (η/ε for Adam, say) means nothing because it never moves.
  */
 function stepSizeAt(
   algorithm: string,
@@ -20,33 +23,39 @@ function stepSizeAt(
   const betas = group.betas as [number, number] | undefined;
   switch (algorithm) {
     case "adagrad":
+      if (b.sum[i] === 0) return Number.NaN;
       return lr / (1 + (t - 1) * (group.lrDecay as number)) / (Math.sqrt(b.sum[i]) + (group.eps as number));
     case "adadelta":
+      if (b.v[i] === 0) return Number.NaN;
       return (lr * Math.sqrt(b.u[i] + (group.eps as number))) / Math.sqrt(b.v[i] + (group.eps as number));
     case "rmsprop":
+      if (b.v[i] === 0) return Number.NaN;
       return lr / (Math.sqrt(b.v[i]) + (group.eps as number));
     case "adam":
     case "adamw": {
-      const [beta1, beta2] = betas as [number, number];
+      const [, beta2] = betas as [number, number];
       const v = group.amsgrad && b.vMax ? b.vMax[i] : b.v[i];
-      return lr / (1 - beta1 ** t) / (Math.sqrt(v / (1 - beta2 ** t)) + (group.eps as number));
+      if (v === 0) return Number.NaN;
+      return lr / (Math.sqrt(v / (1 - beta2 ** t)) + (group.eps as number));
     }
     case "adamax": {
-      const [beta1] = betas as [number, number];
-      return lr / (1 - beta1 ** t) / b.u[i];
+      if (b.m[i] === 0) return Number.NaN;
+      return lr / b.u[i];
     }
     case "nadam": {
       const [, beta2] = betas as [number, number];
+      if (b.v[i] === 0) return Number.NaN;
       return lr / (Math.sqrt(b.v[i] / (1 - beta2 ** t)) + (group.eps as number));
     }
     case "radam": {
-      const [beta1, beta2] = betas as [number, number];
+      const [, beta2] = betas as [number, number];
+      if (b.v[i] === 0) return Number.NaN;
       const c2 = 1 - beta2 ** t;
       const rhoInf = 2 / (1 - beta2) - 1;
       const rhoT = rhoInf - (2 * t * beta2 ** t) / c2;
-      if (rhoT <= 5) return lr / (1 - beta1 ** t);
+      if (rhoT <= 5) return lr;
       const r = Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
-      return (lr * r * Math.sqrt(c2)) / (1 - beta1 ** t) / (Math.sqrt(b.v[i]) + (group.eps as number));
+      return (lr * r * Math.sqrt(c2)) / (Math.sqrt(b.v[i]) + (group.eps as number));
     }
     case "adabound":
     case "amsbound":
@@ -54,6 +63,7 @@ function stepSizeAt(
       const [beta1, beta2] = betas as [number, number];
       const gamma = group.gamma as number;
       const v = group.amsbound && b.vMax ? b.vMax[i] : b.v[i];
+      if (v === 0) return Number.NaN;
       const raw = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t) / (Math.sqrt(v) + (group.eps as number));
       const boundLr = ((group.finalLr as number) * lr) / (group.lrAtConstruction as number);
       const lower = boundLr * (1 - 1 / (gamma * t + 1));
@@ -76,14 +86,15 @@ export interface EffectiveLrSummary {
 
 /**
  * Summarises the effective learning rate of every element of every parameter
- * at its last step: η for SGD, η/(√s + ε) for Adagrad, the clipped step size
+ * that has had a non-zero gradient, at its last step: η for SGD, η/(√s + ε) for Adagrad, the clipped step size
  * for AdaBound, and so on (the factor that multiplies the gradient or the first
  * moment). Adaptive methods differ from SGD here: Adagrad's median falls
  * towards zero over a run, AdaBound's is squeezed towards `finalLr`.
  *
  * @param sampleLimit At most this many elements are read, evenly spaced, so
  *   the cost stays small for large models. Default 100,000.
- * @returns `undefined` before any parameter has stepped.
+ * @returns `undefined` before any parameter has stepped, or while every
+ *   element has had only zero gradients.
  */
 export function effectiveLearningRate(
   optimizer: Optimizer,
@@ -95,8 +106,11 @@ export function effectiveLearningRate(
     for (const param of group.params) {
       const state = optimizer.state.get(param);
       if (state === undefined || state.step === 0) continue;
-      entries.push([state, group as Group, param.data.length]);
-      total += param.data.length;
+      // A parameter may lend its elements out between steps (the TF.js adapter
+      // empties data), so the length comes from the state where there is one.
+      const length = Object.values(state.buffers)[0]?.length ?? Math.max(param.data.length, 1);
+      entries.push([state, group as Group, length]);
+      total += length;
     }
   }
   if (total === 0) return undefined;
@@ -106,10 +120,12 @@ export function effectiveLearningRate(
   let offset = 0;
   for (const [state, group, length] of entries) {
     for (let i = (stride - (offset % stride)) % stride; i < length; i += stride) {
-      values.push(stepSizeAt(optimizer.algorithm, state, group, i));
+      const value = stepSizeAt(optimizer.algorithm, state, group, i);
+      if (!Number.isNaN(value)) values.push(value);
     }
     offset += length;
   }
+  if (values.length === 0) return undefined;
   values.sort((a, b) => a - b);
   const middle = values.length >> 1;
   const median = values.length % 2 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
