@@ -68,6 +68,15 @@ describe("DescentOptimizer.applyGradients", () => {
     );
   });
 
+  it("rejects a disposed gradient", () => {
+    const v = ownVariable([1]);
+    const gradient = tf.tensor([1]);
+    gradient.dispose();
+    const optimizer = createTfjsOptimizer("sgd", { lr: 0.1 });
+    expect(() => optimizer.applyGradients({ [v.name]: gradient })).toThrow(/is disposed/);
+    expect(values(v)).toEqual([1]);
+  });
+
   it("rejects a variable given twice", () => {
     const v = ownVariable([1]);
     const optimizer = createTfjsOptimizer("sgd", { lr: 0.1 });

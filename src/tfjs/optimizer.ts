@@ -429,6 +429,11 @@ function checkGradient(variable: tf.Variable, gradient: tf.Tensor, where: string
         `${gradient instanceof tf.Tensor ? `a ${gradient.dtype} tensor` : describeValue(gradient)}.`,
     );
   }
+  if (gradient.isDisposed) {
+    throw new TypeError(
+      `${where}: the gradient of "${variable.name}" is disposed. Dispose gradients after applyGradients returns.`,
+    );
+  }
   if (!sameShape(gradient.shape, variable.shape)) {
     throw new TypeError(
       `${where}: the gradient of "${variable.name}" has shape [${gradient.shape}] but the variable ` +
