@@ -27,7 +27,7 @@ export interface OpenUpdate {
   readonly gradients: Float32Array[];
   /** Makes the rewritten values the variables' values. Call once, after the update. */
   commit(): void;
-  /** Releases what `open` allocated, leaving every variable as it was. */
+  /** Releases what `openUpdate` allocated, leaving every variable as it was. */
   abort(): void;
 }
 
@@ -55,7 +55,7 @@ type Plan =
  *
  * Memory on the WebAssembly heap is allocated first and views are taken
  * afterwards, because growing the heap detaches every view taken before.
- * The caller must not run TF.js operations between `open` and `commit`.
+ * The caller must not run TF.js operations between `openUpdate` and `commit`.
  *
  * @param direct false copies every tensor, as on a backend without direct access.
  */
