@@ -5,6 +5,7 @@ import { registerList } from "./commands/list.js";
 import { registerTrain } from "./commands/train.js";
 import { registerBench } from "./commands/bench.js";
 import { registerLandscape } from "./commands/landscape.js";
+import { registerTour } from "./commands/tour.js";
 
 /** Builds the `descent` command-line program with every command registered. */
 export function buildProgram(): Command {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerList(program);
   registerBench(program);
   registerLandscape(program);
+  registerTour(program);
   return program;
 }
 
