@@ -1,4 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, copyFileSync, mkdirSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  writeFileSync,
+  copyFileSync,
+  mkdirSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -16,8 +24,19 @@ let result: ReturnType<typeof runCli>;
 beforeAll(() => {
   out = join(mkdtempSync(join(tmpdir(), "descent-compare-")), "out");
   result = runCli([
-    "compare", "--optimizers", OPTIMIZERS.join(","), "--epochs", String(EPOCHS),
-    "--train-limit", "1200", "--test-limit", "300", "--jobs", "2", "--out", out,
+    "compare",
+    "--optimizers",
+    OPTIMIZERS.join(","),
+    "--epochs",
+    String(EPOCHS),
+    "--train-limit",
+    "1200",
+    "--test-limit",
+    "300",
+    "--jobs",
+    "2",
+    "--out",
+    out,
   ]);
 });
 
@@ -28,7 +47,10 @@ describe("descent compare end to end", () => {
   });
 
   it("writes one metrics line per optimizer and epoch", () => {
-    const lines = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line));
+    const lines = readFileSync(join(out, "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     expect(lines).toHaveLength(OPTIMIZERS.length * EPOCHS);
     for (const line of lines) {
       expect(OPTIMIZERS).toContain(line.optimizer);
@@ -44,14 +66,22 @@ describe("descent compare end to end", () => {
 
   it("writes a summary table with a row per optimizer", () => {
     const summary = readFileSync(join(out, "summary.md"), "utf8");
-    for (const name of OPTIMIZERS) expect(summary).toMatch(new RegExp(`^\\| ${name} `, "m"));
+    for (const name of OPTIMIZERS)
+      expect(summary).toMatch(new RegExp(`^\\| ${name} `, "m"));
   });
 
   it("writes every chart as a PNG", () => {
-    const pngs = readdirSync(out).filter((file) => file.endsWith(".png")).sort();
-    expect(pngs).toEqual(
-      ["effective-lr.png", "loss-per-epoch.png", "loss-per-step.png", "lr-per-step.png", "test-accuracy.png", "time-per-epoch.png"],
-    );
+    const pngs = readdirSync(out)
+      .filter((file) => file.endsWith(".png"))
+      .sort();
+    expect(pngs).toEqual([
+      "effective-lr.png",
+      "loss-per-epoch.png",
+      "loss-per-step.png",
+      "lr-per-step.png",
+      "test-accuracy.png",
+      "time-per-epoch.png",
+    ]);
     for (const png of pngs) {
       const bytes = readFileSync(join(out, png));
       expect(bytes.subarray(1, 4).toString("latin1"), png).toBe("PNG");
@@ -61,10 +91,17 @@ describe("descent compare end to end", () => {
   it("writes a self-contained run folder per optimizer", () => {
     for (const name of OPTIMIZERS) {
       const dir = join(out, "runs", name);
-      for (const file of ["settings.json", "metrics.jsonl", "steps.jsonl", "checkpoint/checkpoint.json"]) {
+      for (const file of [
+        "settings.json",
+        "metrics.jsonl",
+        "steps.jsonl",
+        "checkpoint/checkpoint.json",
+      ]) {
         expect(existsSync(join(dir, file)), `${name}/${file}`).toBe(true);
       }
-      const steps = readFileSync(join(dir, "steps.jsonl"), "utf8").trim().split("\n");
+      const steps = readFileSync(join(dir, "steps.jsonl"), "utf8")
+        .trim()
+        .split("\n");
       expect(steps).toHaveLength(EPOCHS * Math.ceil(1200 / 128));
     }
   });
@@ -72,7 +109,9 @@ describe("descent compare end to end", () => {
   it("shows every chart in the report in a real browser", async () => {
     const browser = await launchChromium();
     try {
-      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      const page = await browser.newPage({
+        viewport: { width: 1200, height: 900 },
+      });
       const errors: string[] = [];
       page.on("pageerror", (error) => errors.push(error.message));
       page.on("console", (message) => {
@@ -87,7 +126,10 @@ describe("descent compare end to end", () => {
         expect(box?.width ?? 0).toBeGreaterThan(100);
         expect(box?.height ?? 0).toBeGreaterThan(50);
       }
-      for (const name of OPTIMIZERS) await expect(page.getByText(name).first().isVisible()).resolves.toBe(true);
+      for (const name of OPTIMIZERS)
+        await expect(page.getByText(name).first().isVisible()).resolves.toBe(
+          true,
+        );
       expect(errors).toEqual([]);
     } finally {
       await browser.close();
@@ -99,7 +141,9 @@ describe("descent compare input errors", () => {
   it("lists the valid optimizers for an unknown one", () => {
     const bad = runCli(["compare", "--optimizers", "adam,adamm"]);
     expect(bad.status).not.toBe(0);
-    expect(bad.stderr).toMatch(/unknown optimizer "adamm"\. Valid names: sgd, momentum/);
+    expect(bad.stderr).toMatch(
+      /unknown optimizer "adamm"\. Valid names: sgd, momentum/,
+    );
   });
 
   it("rejects a missing data folder", () => {
@@ -110,36 +154,139 @@ describe("descent compare input errors", () => {
 
   it("names a truncated data file", () => {
     const dir = mkdtempSync(join(tmpdir(), "descent-bad-data-"));
-    for (const file of readdirSync(SHIPPED).filter((f) => f.endsWith(".gz"))) copyFileSync(join(SHIPPED, file), join(dir, file));
+    for (const file of readdirSync(SHIPPED).filter((f) => f.endsWith(".gz")))
+      copyFileSync(join(SHIPPED, file), join(dir, file));
     const labels = join(dir, "t10k-labels-idx1-ubyte.gz");
     writeFileSync(labels, readFileSync(labels).subarray(0, 40));
-    const bad = runCli(["compare", "--data", dir, "--optimizers", "sgd", "--epochs", "1", "--out", join(dir, "out")]);
+    const bad = runCli([
+      "compare",
+      "--data",
+      dir,
+      "--optimizers",
+      "sgd",
+      "--epochs",
+      "1",
+      "--out",
+      join(dir, "out"),
+    ]);
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain("t10k-labels-idx1-ubyte.gz");
     expect(existsSync(join(dir, "out"))).toBe(false);
   });
 
   it("rejects a batch size larger than the training set", () => {
-    const bad = runCli(["compare", "--optimizers", "sgd", "--train-limit", "100", "--batch-size", "500", "--out", join(tmpdir(), "never")]);
+    const bad = runCli([
+      "compare",
+      "--optimizers",
+      "sgd",
+      "--train-limit",
+      "100",
+      "--batch-size",
+      "500",
+      "--out",
+      join(tmpdir(), "never"),
+    ]);
     expect(bad.status).not.toBe(0);
-    expect(bad.stderr).toMatch(/--batch-size 500 is larger than the 100 training images/);
+    expect(bad.stderr).toMatch(
+      /--batch-size 500 is larger than the 100 training images/,
+    );
   });
 
   it("rejects a batch size that is not a number or full", () => {
     const bad = runCli(["compare", "--batch-size", "half"]);
-    expect(bad.stderr).toMatch(/must be a positive integer or "full", got "half"/);
+    expect(bad.stderr).toMatch(
+      /must be a positive integer or "full", got "half"/,
+    );
+  });
+});
+
+describe("descent train extras", () => {
+  it("follows a warm-up and cosine schedule, recording the rate of each step", () => {
+    const dir = join(
+      mkdtempSync(join(tmpdir(), "descent-train-extras-")),
+      "run",
+    );
+    const run = runCli([
+      "train",
+      "--optimizer",
+      "sgd",
+      "--lr",
+      "0.1",
+      "--epochs",
+      "2",
+      "--train-limit",
+      "512",
+      "--test-limit",
+      "100",
+      "--batch-size",
+      "64",
+      "--schedule",
+      "cosine",
+      "--warmup",
+      "2",
+      "--clip-norm",
+      "1",
+      "--accumulate",
+      "2",
+      "--out",
+      dir,
+    ]);
+    expect(run.status).toBe(0);
+    const steps = readFileSync(join(dir, "steps.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(steps).toHaveLength(16);
+    const rates = steps.map((s) => s.lr as number);
+    // Two batches share each update, so rates come in pairs.
+    expect(rates[0]).toBeCloseTo(0.01, 12);
+    expect(rates[1]).toBeCloseTo(0.01, 12);
+    expect(rates[4]).toBeCloseTo(0.1, 12);
+    expect(rates[15]).toBeLessThan(0.02);
+    const settings = JSON.parse(
+      readFileSync(join(dir, "settings.json"), "utf8"),
+    );
+    expect(settings.schedule).toEqual({ name: "cosine", warmup: 2 });
+    expect(settings.clipNorm).toBe(1);
+    expect(settings.accumulate).toBe(2);
+  });
+
+  it("rejects an unknown schedule", () => {
+    const bad = runCli([
+      "train",
+      "--optimizer",
+      "adam",
+      "--schedule",
+      "sometimes",
+    ]);
+    expect(bad.stderr).toMatch(
+      /unknown schedule "sometimes"\. Choose one of constant, cosine/,
+    );
   });
 });
 
 describe("descent train resume", () => {
   const args = (dir: string) => [
-    "train", "--optimizer", "adam", "--epochs", "3", "--train-limit", "1500", "--test-limit", "200", "--out", dir,
+    "train",
+    "--optimizer",
+    "adam",
+    "--epochs",
+    "3",
+    "--train-limit",
+    "1500",
+    "--test-limit",
+    "200",
+    "--out",
+    dir,
   ];
   const metrics = (dir: string) =>
-    readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((line) => {
-      const { seconds: _seconds, ...rest } = JSON.parse(line);
-      return rest;
-    });
+    readFileSync(join(dir, "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => {
+        const { seconds: _seconds, ...rest } = JSON.parse(line);
+        return rest;
+      });
 
   it("ends with the numbers of an uninterrupted run after a kill", async () => {
     const base = mkdtempSync(join(tmpdir(), "descent-resume-"));

@@ -1,9 +1,10 @@
-import type * as tf from "@tensorflow/tfjs-core";
-
 import { type BackendName, setupBackend } from "../train/backend.js";
 import { type MnistDataset, loadFashionMnist } from "../train/idx.js";
-import { createOptimizer as createTrainOptimizer } from "../train/optimizer.js";
-import { type EpochMetrics, type RunConfig, runTraining } from "../train/run.js";
+import {
+  type EpochMetrics,
+  type RunConfig,
+  runTraining,
+} from "../train/run.js";
 import type { StepMetrics } from "../report/types.js";
 
 /** One training run as the CLI schedules it. */
@@ -52,36 +53,43 @@ function dataset(dir: string): MnistDataset {
  * (once per folder and thread), trains and records the loss and learning rate
  * of every step.
  */
-export async function executeRun(task: RunTask, callbacks: RunCallbacks = {}): Promise<RunOutcome> {
+export async function executeRun(
+  task: RunTask,
+  callbacks: RunCallbacks = {},
+): Promise<RunOutcome> {
   await setupBackend(task.backend);
   const data = dataset(task.dataDir);
-  const trainCount = Math.min(task.config.trainLimit ?? data.train.count, data.train.count);
-  const batchSize = task.config.batchSize === "full" ? trainCount : task.config.batchSize;
+  const trainCount = Math.min(
+    task.config.trainLimit ?? data.train.count,
+    data.train.count,
+  );
+  const batchSize =
+    task.config.batchSize === "full" ? trainCount : task.config.batchSize;
   const stepsPerEpoch = Math.ceil(trainCount / batchSize);
   const total = stepsPerEpoch * task.config.epochs;
 
-  let optimizer: tf.Optimizer | undefined;
   const steps: StepMetrics[] = [];
   const result = await runTraining(task.config, data, {
     checkpointDir: task.checkpointDir,
     resume: task.resume,
-    createOptimizer: (name, options) => {
-      optimizer = createTrainOptimizer(name, options);
-      return optimizer;
-    },
     onResume: (restored) => {
       callbacks.onResume?.(restored);
-      callbacks.onProgress?.(restored.length * stepsPerEpoch, total, Number.NaN);
+      callbacks.onProgress?.(
+        restored.length * stepsPerEpoch,
+        total,
+        Number.NaN,
+      );
     },
     onStep: (metrics) => {
-      const lr = (optimizer as { learningRate?: number } | undefined)?.learningRate;
-      steps.push({ step: metrics.step, loss: metrics.loss, ...(typeof lr === "number" ? { lr } : {}) });
+      const { step, loss, lr } = metrics;
+      steps.push({ step, loss, ...(lr === undefined ? {} : { lr }) });
       callbacks.onProgress?.(metrics.step, total, metrics.loss);
     },
     onEpoch: async (metrics) => {
       // The report reads a per-epoch effective learning rate from the epoch's last step.
       const last = steps[steps.length - 1];
-      if (last !== undefined && metrics.effectiveLr !== undefined) last.effectiveLr = metrics.effectiveLr;
+      if (last !== undefined && metrics.effectiveLr !== undefined)
+        last.effectiveLr = metrics.effectiveLr;
       await callbacks.onEpoch?.(metrics);
     },
   });

@@ -13,7 +13,11 @@ export interface ProgressDisplay {
 }
 
 /** Formats an epoch's metrics as one log line. */
-export function formatEpoch(label: string, metrics: EpochMetrics, epochs: number): string {
+export function formatEpoch(
+  label: string,
+  metrics: EpochMetrics,
+  epochs: number,
+): string {
   const accuracy = (metrics.testAccuracy * 100).toFixed(1);
   return (
     `${label} epoch ${metrics.epoch}/${epochs}: train loss ${metrics.trainLoss.toFixed(4)}, ` +
@@ -22,7 +26,9 @@ export function formatEpoch(label: string, metrics: EpochMetrics, epochs: number
 }
 
 /** Creates the display that suits `stream`: bars on a terminal, plain lines in a pipe or file. */
-export function createProgress(stream: NodeJS.WriteStream = process.stderr): ProgressDisplay {
+export function createProgress(
+  stream: NodeJS.WriteStream = process.stderr,
+): ProgressDisplay {
   return stream.isTTY ? new BarProgress(stream) : new LineProgress(stream);
 }
 
@@ -59,7 +65,8 @@ class BarProgress implements ProgressDisplay {
     this.multi = new cliProgress.MultiBar(
       {
         stream,
-        format: " {label} |{bar}| {percentage}% | step {value}/{total} | loss {loss} | {status}",
+        format:
+          " {label} |{bar}| {percentage}% | step {value}/{total} | loss {loss} | {status}",
         hideCursor: true,
         clearOnComplete: false,
         autopadding: true,
@@ -70,7 +77,11 @@ class BarProgress implements ProgressDisplay {
   }
 
   start(label: string, epochs: number): void {
-    const bar = this.multi.create(1, 0, { label: label.padEnd(this.width), loss: "-", status: `0/${epochs} epochs` });
+    const bar = this.multi.create(1, 0, {
+      label: label.padEnd(this.width),
+      loss: "-",
+      status: `0/${epochs} epochs`,
+    });
     this.bars.set(label, bar);
   }
 
@@ -83,7 +94,11 @@ class BarProgress implements ProgressDisplay {
 
   epoch(label: string, metrics: EpochMetrics, epochs: number): void {
     const accuracy = (metrics.testAccuracy * 100).toFixed(1);
-    this.bars.get(label)?.update({ status: `${metrics.epoch}/${epochs} epochs, test accuracy ${accuracy}%` });
+    this.bars
+      .get(label)
+      ?.update({
+        status: `${metrics.epoch}/${epochs} epochs, test accuracy ${accuracy}%`,
+      });
   }
 
   finish(label: string): void {

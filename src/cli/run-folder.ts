@@ -37,10 +37,23 @@ export async function writeRunFolder(
     ...task.config,
     data: task.dataDir,
     backend: task.backend,
-    ...(outcome ? { batchSizeResolved: outcome.batchSize, regime: outcome.regime, trainCount: outcome.trainCount, testCount: outcome.testCount } : {}),
+    ...(outcome
+      ? {
+          batchSizeResolved: outcome.batchSize,
+          regime: outcome.regime,
+          trainCount: outcome.trainCount,
+          testCount: outcome.testCount,
+        }
+      : {}),
   };
-  await writeFileAtomic(join(dir, "settings.json"), `${JSON.stringify(settings, null, 2)}\n`);
-  await writeFileAtomic(join(dir, "metrics.jsonl"), epochs.map((m) => `${metricsLine(task, m)}\n`).join(""));
+  await writeFileAtomic(
+    join(dir, "settings.json"),
+    `${JSON.stringify(settings, null, 2)}\n`,
+  );
+  await writeFileAtomic(
+    join(dir, "metrics.jsonl"),
+    epochs.map((m) => `${metricsLine(task, m)}\n`).join(""),
+  );
   if (outcome) {
     const lines = outcome.steps.map((s) => `${JSON.stringify(s)}\n`).join("");
     await writeFileAtomic(join(dir, "steps.jsonl"), lines);
@@ -48,7 +61,11 @@ export async function writeRunFolder(
 }
 
 /** Reads the settings a run folder was written with, or undefined if it has none. */
-export function readRunSettings(dir: string): Record<string, unknown> | undefined {
+export function readRunSettings(
+  dir: string,
+): Record<string, unknown> | undefined {
   const path = join(dir, "settings.json");
-  return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>) : undefined;
+  return existsSync(path)
+    ? (JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>)
+    : undefined;
 }

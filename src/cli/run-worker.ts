@@ -4,10 +4,28 @@ import { type RunTask, executeRun } from "./execute-run.js";
 
 /** Messages a run worker sends to the thread that scheduled it. */
 export type WorkerMessage =
-  | { kind: "progress"; label: string; done: number; total: number; loss: number }
-  | { kind: "epoch"; label: string; metrics: import("../train/run.js").EpochMetrics }
-  | { kind: "resume"; label: string; epochs: import("../train/run.js").EpochMetrics[] }
-  | { kind: "done"; label: string; outcome: import("./execute-run.js").RunOutcome }
+  | {
+      kind: "progress";
+      label: string;
+      done: number;
+      total: number;
+      loss: number;
+    }
+  | {
+      kind: "epoch";
+      label: string;
+      metrics: import("../train/run.js").EpochMetrics;
+    }
+  | {
+      kind: "resume";
+      label: string;
+      epochs: import("../train/run.js").EpochMetrics[];
+    }
+  | {
+      kind: "done";
+      label: string;
+      outcome: import("./execute-run.js").RunOutcome;
+    }
   | { kind: "error"; label: string; message: string };
 
 // Progress messages at most this often, so a fast run does not flood the main thread.
@@ -26,12 +44,18 @@ if (parentPort !== null) {
           lastProgress = now;
           send({ kind: "progress", label: task.label, done, total, loss });
         },
-        onEpoch: (metrics) => send({ kind: "epoch", label: task.label, metrics }),
-        onResume: (epochs) => send({ kind: "resume", label: task.label, epochs }),
+        onEpoch: (metrics) =>
+          send({ kind: "epoch", label: task.label, metrics }),
+        onResume: (epochs) =>
+          send({ kind: "resume", label: task.label, epochs }),
       });
       send({ kind: "done", label: task.label, outcome });
     } catch (error) {
-      send({ kind: "error", label: task.label, message: error instanceof Error ? error.message : String(error) });
+      send({
+        kind: "error",
+        label: task.label,
+        message: error instanceof Error ? error.message : String(error),
+      });
     }
   });
 }

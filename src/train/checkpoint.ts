@@ -1,3 +1,4 @@
+import type { SchedulerStateDict } from "../schedules/index.js";
 import {
   closeSync,
   existsSync,
@@ -52,6 +53,8 @@ export interface Checkpoint {
   modelWeights: NamedArray[];
   /** The optimizer's `getWeights()`, in its order. */
   optimizerWeights: NamedArray[];
+  /** The learning-rate schedule's `stateDict()`, for a run with a schedule. */
+  schedulerState?: SchedulerStateDict;
 }
 
 interface CheckpointFile extends Checkpoint {

@@ -14,6 +14,9 @@ import type { ImageSet, MnistDataset } from "./idx.js";
 import { MODEL_NAMES, type ModelName, buildModel } from "./models.js";
 import { createOptimizer, medianEffectiveLr } from "./optimizer.js";
 import { Random, permutation } from "./random.js";
+import { type RunSchedule, type ScheduleConfig, createRunSchedule } from "./schedule.js";
+import { accumulateGradients, averageGradients, clipByGlobalNorm } from "./gradients.js";
+import { DescentOptimizer } from "../tfjs/index.js";
 
 /** Settings of one training run: one model, one optimizer, one seed. */
 export interface RunConfig {
@@ -31,6 +34,12 @@ export interface RunConfig {
   trainLimit?: number;
   /** Evaluate on the first this many test images only. Default: all. */
   testLimit?: number;
+  /** Learning-rate schedule over the run. Default: the rate stays constant. */
+  schedule?: ScheduleConfig;
+  /** Clip the gradients' global 2-norm to this value before each update. */
+  clipNorm?: number;
+  /** Average the gradients of this many batches into one update. Default 1. */
+  accumulate?: number;
 }
 
 /**
@@ -63,6 +72,8 @@ export interface StepMetrics {
   step: number;
   /** Mean cross-entropy of the step's batch before the update. */
   loss: number;
+  /** Learning rate in force for the step's update, for optimizers that expose one. */
+  lr?: number;
   effectiveLr?: number;
 }
 
@@ -134,6 +145,13 @@ function checkConfig(config: RunConfig, train: ImageSet): number {
       fail(`${key} must be a positive integer, got ${limit}. Try 1000.`);
     }
   }
+  if (config.clipNorm !== undefined && !(Number.isFinite(config.clipNorm) && config.clipNorm > 0)) {
+    fail(`clipNorm must be a number > 0, got ${config.clipNorm}. Try 1.`);
+  }
+  const accumulate = config.accumulate ?? 1;
+  if (!Number.isSafeInteger(accumulate) || accumulate < 1) {
+    fail(`accumulate must be a positive integer, got ${config.accumulate}. Try 4.`);
+  }
   if (config.batchSize === "full") return train.count;
   const size = config.batchSize;
   if (!Number.isSafeInteger(size) || size < 1) {
@@ -194,6 +212,7 @@ interface RunState {
   random: Random;
   epochs: EpochMetrics[];
   stepLosses: number[];
+  schedule?: RunSchedule;
 }
 
 function checkpointOf(
@@ -216,7 +235,20 @@ function checkpointOf(
     stepLosses: state.stepLosses,
     modelWeights: toNamedArrays(modelWeights),
     optimizerWeights: toNamedArrays(optimizerWeights),
+    ...(state.schedule?.stateDict() ? { schedulerState: state.schedule.stateDict() } : {}),
   };
+}
+
+/** Returns the core optimizer behind a descent TF.js optimizer, which schedules drive. */
+function coreOf(optimizer: tf.Optimizer) {
+  // Not instanceof: tf.Optimizer's Symbol.hasInstance (TF.js 4.22) accepts any optimizer.
+  if (!Object.prototype.isPrototypeOf.call(DescentOptimizer.prototype, optimizer)) {
+    throw new RangeError(
+      "Training run: a learning-rate schedule needs a descent optimizer; this run was given another tf.Optimizer. " +
+        "Leave createOptimizer at its default or drop the schedule.",
+    );
+  }
+  return (optimizer as DescentOptimizer).core;
 }
 
 async function restore(
@@ -242,6 +274,7 @@ async function restore(
   state.random.state = checkpoint.randomState;
   state.epochs = checkpoint.epochs;
   state.stepLosses = checkpoint.stepLosses;
+  if (checkpoint.schedulerState !== undefined) state.schedule?.loadStateDict(checkpoint.schedulerState);
 }
 
 /**
@@ -292,6 +325,12 @@ export async function runTraining(
   const variables = state.model.trainableWeights.map(
     (w) => w.read() as tf.Variable,
   );
+  const accumulate = config.accumulate ?? 1;
+  const updatesPerEpoch = Math.ceil(Math.ceil(train.count / batchSize) / accumulate);
+  const schedule = config.schedule
+    ? createRunSchedule(coreOf(optimizer), config.schedule, updatesPerEpoch * config.epochs)
+    : undefined;
+  state.schedule = schedule;
 
   try {
     if (options.checkpointDir !== undefined && options.resume) {
@@ -314,20 +353,32 @@ export async function runTraining(
       const order = permutation(train.count, state.random);
       const started = performance.now();
       let lossSum = 0;
+      let pending: tf.NamedTensorMap | undefined;
+      let batchesInUpdate = 0;
 
       for (let start = 0; start < train.count; start += batchSize) {
         const indices = order.subarray(start, Math.min(start + batchSize, train.count));
         const { xs, ys } = makeBatch(train, indices);
-        const cost = state.optimizer.minimize(
-          () => {
-            const logits = state.model.apply(xs, { training: true });
-            return crossEntropy(logits as tf.Tensor, ys);
-          },
-          true,
-          variables,
-        );
-        const loss = cost!.dataSync()[0];
-        tf.dispose([xs, ys, cost!]);
+        const { value, grads } = tf.variableGrads(() => {
+          const logits = state.model.apply(xs, { training: true });
+          return crossEntropy(logits as tf.Tensor, ys);
+        }, variables);
+        const loss = value.dataSync()[0];
+        tf.dispose([xs, ys, value]);
+        const lr = (state.optimizer as { learningRate?: unknown }).learningRate;
+
+        // Gradients of `accumulate` batches (fewer at the epoch's end) make one update.
+        pending = accumulateGradients(pending, grads);
+        batchesInUpdate += 1;
+        if (batchesInUpdate === accumulate || start + batchSize >= train.count) {
+          let update = averageGradients(pending, batchesInUpdate);
+          if (config.clipNorm !== undefined) update = clipByGlobalNorm(update, config.clipNorm).grads;
+          state.optimizer.applyGradients(update);
+          tf.dispose(Object.values(update));
+          pending = undefined;
+          batchesInUpdate = 0;
+          schedule?.afterUpdate();
+        }
 
         lossSum += loss * indices.length;
         state.stepLosses.push(loss);
@@ -336,6 +387,7 @@ export async function runTraining(
           epoch,
           step: state.stepLosses.length,
           loss,
+          ...(typeof lr === "number" ? { lr } : {}),
           ...(effectiveLr === undefined ? {} : { effectiveLr }),
         });
       }
@@ -345,6 +397,7 @@ export async function runTraining(
         state.optimizer,
       );
       const evaluation = evaluate(state.model, test);
+      schedule?.afterEpoch(evaluation.loss);
       const metrics: EpochMetrics = {
         optimizer: config.optimizer,
         epoch,
