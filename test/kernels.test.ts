@@ -209,7 +209,7 @@ describe("state in descent's memory", () => {
 describe("non-finite gradients with wasm kernels", () => {
   for (const allocated of [false, true]) {
     const where = allocated ? "in descent's memory" : "in an ordinary array";
-    for (const index of [0, 16383, 16384, LONG - 1]) {
+    for (const index of [0, 16383, 16384, 20000, LONG - 1]) {
       it(`reject a NaN at ${index} ${where} before any change`, () => {
         const params = makeParams(allocated);
         const opt = createOptimizer("adam", params, { lr: 0.01 });
@@ -224,6 +224,16 @@ describe("non-finite gradients with wasm kernels", () => {
       });
     }
   }
+
+  it("report the first of two NaNs", () => {
+    // The screen reads both halves side by side, so it meets index 20000 (second half) before 5000.
+    const param = Parameter.allocate(LONG);
+    const opt = createOptimizer("adam", [param], { lr: 0.01 });
+    (param.grad as FloatArray)[20000] = Number.NaN;
+    (param.grad as FloatArray)[5000] = Number.NaN;
+    expect(() => opt.step()).toThrow("holds NaN at index 5000");
+    param.dispose();
+  });
 
   it("find an Infinity in the last partial block", () => {
     const param = new Parameter(new Float32Array(21));

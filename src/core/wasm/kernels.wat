@@ -519,28 +519,39 @@
 
   ;; Returns the index of the first NaN or ±Infinity among the n float32
   ;; values at `values`, or −1. Exactly n elements are read: the caller's
-  ;; padding may hold anything. Blocks of 16 are screened at once: a value is
-  ;; non-finite when all its exponent bits are set, so the lane-wise maximum of
-  ;; the masked exponents reaches the mask only in a block that holds one.
+  ;; padding may hold anything. A value is non-finite when all its exponent
+  ;; bits are set, so the lane-wise maximum of the masked exponents reaches
+  ;; the mask only where one is. The screen walks the two halves of the array
+  ;; side by side, 8 values of each per turn, because two streams of reads
+  ;; keep more requests in flight than one. From the first flagged turn, or
+  ;; past the screened halves, a scalar scan finds the exact index.
   (func (export "first_non_finite") (param $values i32) (param $n i32) (result i32)
-    (local $at i32) (local $blockEnd i32) (local $end i32) (local $exponent v128) (local $top v128)
+    (local $at i32) (local $half i32) (local $second i32) (local $end i32)
+    (local $exponent v128) (local $top v128)
     (local.set $exponent (i32x4.splat (i32.const 0x7f800000)))
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
-    (local.set $blockEnd (i32.and (local.get $end) (i32.const -64)))
+    ;; Bytes in each half: n / 2 rounded down to a multiple of 8 elements.
+    (local.set $half (i32.shl (i32.shr_u (local.get $n) (i32.const 4)) (i32.const 5)))
+    (local.set $second (i32.add (local.get $values) (local.get $half)))
     (block $screened
-      (br_if $screened (i32.eqz (local.get $blockEnd)))
-      (loop $blocks
+      (if (i32.eqz (local.get $half))
+        (then (br $screened)))
+      (loop $turns
         (local.set $top (i32x4.max_u
           (i32x4.max_u
             (v128.and (v128.load offset=0 (i32.add (local.get $values) (local.get $at))) (local.get $exponent))
             (v128.and (v128.load offset=16 (i32.add (local.get $values) (local.get $at))) (local.get $exponent)))
           (i32x4.max_u
-            (v128.and (v128.load offset=32 (i32.add (local.get $values) (local.get $at))) (local.get $exponent))
-            (v128.and (v128.load offset=48 (i32.add (local.get $values) (local.get $at))) (local.get $exponent)))))
+            (v128.and (v128.load offset=0 (i32.add (local.get $second) (local.get $at))) (local.get $exponent))
+            (v128.and (v128.load offset=16 (i32.add (local.get $second) (local.get $at))) (local.get $exponent)))))
         (br_if $screened (v128.any_true (i32x4.eq (local.get $top) (local.get $exponent))))
-        (local.set $at (i32.add (local.get $at) (i32.const 64)))
-        (br_if $blocks (i32.lt_u (local.get $at) (local.get $blockEnd)))))
-    ;; One value at a time from the flagged block, or through the last partial block.
+        (local.set $at (i32.add (local.get $at) (i32.const 32)))
+        (br_if $turns (i32.lt_u (local.get $at) (local.get $half))))
+      ;; Both halves are clean: continue after them.
+      (local.set $at (i32.shl (local.get $half) (i32.const 1))))
+    ;; Everything before $at is finite, in the first half and (when a turn
+    ;; was flagged) in the second half's matching part too, so the first
+    ;; non-finite value from $at on is the first of all.
     (block $done
       (loop $scalars
         (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
