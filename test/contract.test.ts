@@ -31,13 +31,19 @@ function seededGrads(seed: number, steps: number, length: number): number[][] {
     state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
     return state / 2 ** 32 - 0.5;
   };
-  return Array.from({ length: steps }, () => Array.from({ length }, () => next() * 4));
+  return Array.from({ length: steps }, () =>
+    Array.from({ length }, () => next() * 4),
+  );
 }
 
 describe("algorithm table", () => {
   it("lists every name createOptimizer accepts", () => {
-    expect(ALGORITHM_CASES.map((c) => c.name).sort()).toEqual([...algorithmNames].sort());
-    expect(algorithms.map((a) => a.name).sort()).toEqual([...algorithmNames].sort());
+    expect(ALGORITHM_CASES.map((c) => c.name).sort()).toEqual(
+      [...algorithmNames].sort(),
+    );
+    expect(algorithms.map((a) => a.name).sort()).toEqual(
+      [...algorithmNames].sort(),
+    );
   });
 });
 
@@ -52,8 +58,12 @@ for (const c of ALGORITHM_CASES) {
 
     it("lowers Rosenbrock from its standard start", () => {
       const w = new Parameter(new Float64Array([-1.5, 2]));
-      const opt = createOptimizer(c.name, [w], { ...c.options, lr: Math.min(Number(c.options.lr), 1e-3) });
-      const value = (x: number, y: number) => (1 - x) ** 2 + 100 * (y - x * x) ** 2;
+      const opt = createOptimizer(c.name, [w], {
+        ...c.options,
+        lr: Math.min(Number(c.options.lr), 1e-3),
+      });
+      const value = (x: number, y: number) =>
+        (1 - x) ** 2 + 100 * (y - x * x) ** 2;
       const before = value(-1.5, 2);
       for (let k = 0; k < 200; k++) {
         (w.grad as FloatArray).set(rosenbrockGradient(w.data[0], w.data[1]));
@@ -74,7 +84,10 @@ for (const c of ALGORITHM_CASES) {
 
     it("climbs with maximize", () => {
       const w = new Parameter(new Float64Array(START));
-      const opt = createOptimizer(c.name, [w], { ...c.options, maximize: true });
+      const opt = createOptimizer(c.name, [w], {
+        ...c.options,
+        maximize: true,
+      });
       runQuadratic(opt, w, 20);
       expect(quadraticValue(w.data)).toBeGreaterThan(quadraticValue(START));
     });
@@ -82,7 +95,10 @@ for (const c of ALGORITHM_CASES) {
     it("continues bit-identically after a JSON state round trip", () => {
       const grads = seededGrads(7, 12, START.length);
       const original = new Parameter(new Float32Array(START));
-      const opt = createOptimizer(c.name, [original], { ...c.options, weightDecay: 0.01 });
+      const opt = createOptimizer(c.name, [original], {
+        ...c.options,
+        weightDecay: 0.01,
+      });
       for (const g of grads.slice(0, 6)) {
         (original.grad as FloatArray).set(g);
         opt.step();
@@ -113,7 +129,9 @@ for (const c of ALGORITHM_CASES) {
         opt32.step();
       }
       for (let i = 0; i < START.length; i++) {
-        expect(Math.abs(w32.data[i] - w64.data[i])).toBeLessThan(1e-4 * Math.max(1, Math.abs(w64.data[i])));
+        expect(Math.abs(w32.data[i] - w64.data[i])).toBeLessThan(
+          1e-4 * Math.max(1, Math.abs(w64.data[i])),
+        );
       }
     });
 
@@ -133,7 +151,9 @@ for (const c of ALGORITHM_CASES) {
       const opt = createOptimizer(c.name, [a, b], c.options);
       a.grad?.fill(1);
       b.grad = new Float64Array(2);
-      expect(() => opt.step()).toThrow(/grad has length 2 but data has length 3/);
+      expect(() => opt.step()).toThrow(
+        /grad has length 2 but data has length 3/,
+      );
       expect(Array.from(a.data)).toEqual(START);
       expect(opt.state.size).toBe(0);
     });
@@ -144,7 +164,9 @@ for (const c of ALGORITHM_CASES) {
       const opt = createOptimizer(c.name, [a, b], c.options);
       a.grad?.fill(1);
       b.grad?.set([0, Number.NaN, 0]);
-      expect(() => opt.step()).toThrow(/holds NaN at index 1; every gradient element must be finite/);
+      expect(() => opt.step()).toThrow(
+        /holds NaN at index 1; every gradient element must be finite/,
+      );
       expect(Array.from(a.data)).toEqual(START);
       expect(opt.state.size).toBe(0);
     });
@@ -152,7 +174,11 @@ for (const c of ALGORITHM_CASES) {
     it("skips and counts a non-finite step with skipNonFinite", () => {
       const warnings: string[] = [];
       const a = new Parameter(new Float64Array(START));
-      const opt = createOptimizer(c.name, [a], { ...c.options, skipNonFinite: true, onWarning: (m) => warnings.push(m) });
+      const opt = createOptimizer(c.name, [a], {
+        ...c.options,
+        skipNonFinite: true,
+        onWarning: (m) => warnings.push(m),
+      });
       a.grad?.fill(Number.POSITIVE_INFINITY);
       opt.step();
       opt.step();
@@ -166,26 +192,42 @@ for (const c of ALGORITHM_CASES) {
       const a = new Parameter(new Float64Array(START));
       const other = c.name === "adam" || c.name === "amsgrad" ? "sgd" : "adam";
       const source = createOptimizer(other, [a], { lr: 0.1 });
-      const opt = createOptimizer(c.name, [new Parameter(new Float64Array(START))], c.options);
-      expect(() => opt.loadStateDict(source.stateDict())).toThrow(StateDictError);
+      const opt = createOptimizer(
+        c.name,
+        [new Parameter(new Float64Array(START))],
+        c.options,
+      );
+      expect(() => opt.loadStateDict(source.stateDict())).toThrow(
+        StateDictError,
+      );
     });
 
     it("rejects a state dict for another shape", () => {
       // Plain SGD keeps no buffers, so it is given momentum to have one.
-      const options = c.name === "sgd" ? { ...c.options, momentum: 0.5 } : c.options;
+      const options =
+        c.name === "sgd" ? { ...c.options, momentum: 0.5 } : c.options;
       const small = new Parameter(new Float64Array(2));
       const source = createOptimizer(c.name, [small], options);
       small.grad?.fill(1);
       source.step();
-      const opt = createOptimizer(c.name, [new Parameter(new Float64Array(START))], options);
-      expect(() => opt.loadStateDict(source.stateDict())).toThrow(/but parameter 0 is float64\[5\]/);
+      const opt = createOptimizer(
+        c.name,
+        [new Parameter(new Float64Array(START))],
+        options,
+      );
+      expect(() => opt.loadStateDict(source.stateDict())).toThrow(
+        /but parameter 0 is float64\[5\]/,
+      );
       expect(opt.state.size).toBe(0);
     });
   });
 }
 
 describe("equivalences", () => {
-  function trajectory(name: string, options: Record<string, unknown>): number[] {
+  function trajectory(
+    name: string,
+    options: Record<string, unknown>,
+  ): number[] {
     const w = new Parameter(new Float64Array(START));
     const opt = createOptimizer(name, [w], options);
     for (const g of seededGrads(11, 25, START.length)) {
@@ -196,29 +238,43 @@ describe("equivalences", () => {
   }
 
   it("SGD with momentum 0 equals plain SGD", () => {
-    expect(trajectory("sgd", { lr: 0.1, momentum: 0, dampening: 0.5 })).toEqual(trajectory("sgd", { lr: 0.1 }));
+    expect(trajectory("sgd", { lr: 0.1, momentum: 0, dampening: 0.5 })).toEqual(
+      trajectory("sgd", { lr: 0.1 }),
+    );
   });
 
   it("AdamW without decay equals Adam", () => {
-    expect(trajectory("adamw", { lr: 0.01, weightDecay: 0 })).toEqual(trajectory("adam", { lr: 0.01 }));
+    expect(trajectory("adamw", { lr: 0.01, weightDecay: 0 })).toEqual(
+      trajectory("adam", { lr: 0.01 }),
+    );
   });
 
   it("the amsgrad alias equals Adam with amsgrad", () => {
-    expect(trajectory("amsgrad", { lr: 0.01 })).toEqual(trajectory("adam", { lr: 0.01, amsgrad: true }));
+    expect(trajectory("amsgrad", { lr: 0.01 })).toEqual(
+      trajectory("adam", { lr: 0.01, amsgrad: true }),
+    );
   });
 
   it("AMSBound equals AdaBound with amsbound", () => {
-    expect(trajectory("amsbound", { lr: 0.01 })).toEqual(trajectory("adabound", { lr: 0.01, amsbound: true }));
+    expect(trajectory("amsbound", { lr: 0.01 })).toEqual(
+      trajectory("adabound", { lr: 0.01, amsbound: true }),
+    );
   });
 
   it("AdaBoundW without decay equals AdaBound", () => {
-    expect(trajectory("adaboundw", { lr: 0.01, weightDecay: 0 })).toEqual(trajectory("adabound", { lr: 0.01 }));
+    expect(trajectory("adaboundw", { lr: 0.01, weightDecay: 0 })).toEqual(
+      trajectory("adabound", { lr: 0.01 }),
+    );
   });
 
   it("per-group options override the defaults", () => {
     const a = new Parameter(new Float64Array([1]));
     const b = new Parameter(new Float64Array([1]));
-    const opt = createOptimizer("sgd", [{ params: [a] }, { params: [b], lr: 0.5 }], { lr: 0.1 });
+    const opt = createOptimizer(
+      "sgd",
+      [{ params: [a] }, { params: [b], lr: 0.5 }],
+      { lr: 0.1 },
+    );
     a.grad?.fill(1);
     b.grad?.fill(1);
     opt.step();

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { Parameter, createOptimizer, effectiveLearningRate, type FloatArray } from "../src/index.js";
+import {
+  Parameter,
+  createOptimizer,
+  effectiveLearningRate,
+  type FloatArray,
+} from "../src/index.js";
 
 function run(name: string, options: Record<string, unknown>, steps: number) {
   const w = new Parameter(new Float64Array([1, -2, 0.5, 3]));
@@ -19,12 +24,21 @@ describe("effectiveLearningRate", () => {
 
   it("equals lr for SGD", () => {
     const { opt } = run("sgd", { lr: 0.1 }, 3);
-    expect(effectiveLearningRate(opt)).toEqual({ median: 0.1, min: 0.1, max: 0.1, count: 4 });
+    expect(effectiveLearningRate(opt)).toEqual({
+      median: 0.1,
+      min: 0.1,
+      max: 0.1,
+      count: 4,
+    });
   });
 
   it("shrinks over time for Adagrad", () => {
-    const early = effectiveLearningRate(run("adagrad", { lr: 0.1 }, 2).opt)!.median;
-    const late = effectiveLearningRate(run("adagrad", { lr: 0.1 }, 200).opt)!.median;
+    const early = effectiveLearningRate(
+      run("adagrad", { lr: 0.1 }, 2).opt,
+    )!.median;
+    const late = effectiveLearningRate(
+      run("adagrad", { lr: 0.1 }, 200).opt,
+    )!.median;
     expect(late).toBeLessThan(early / 5);
   });
 
@@ -42,11 +56,19 @@ describe("effectiveLearningRate", () => {
   });
 
   it("stays inside AdaBound's bounds", () => {
-    const { opt } = run("adabound", { lr: 0.01, finalLr: 0.1, gamma: 0.1 }, 100);
+    const { opt } = run(
+      "adabound",
+      { lr: 0.01, finalLr: 0.1, gamma: 0.1 },
+      100,
+    );
     const summary = effectiveLearningRate(opt)!;
     const t = 100;
-    expect(summary.min).toBeGreaterThanOrEqual(0.1 * (1 - 1 / (0.1 * t + 1)) * (1 - 1e-12));
-    expect(summary.max).toBeLessThanOrEqual(0.1 * (1 + 1 / (0.1 * t)) * (1 + 1e-12));
+    expect(summary.min).toBeGreaterThanOrEqual(
+      0.1 * (1 - 1 / (0.1 * t + 1)) * (1 - 1e-12),
+    );
+    expect(summary.max).toBeLessThanOrEqual(
+      0.1 * (1 + 1 / (0.1 * t)) * (1 + 1e-12),
+    );
   });
 
   it("samples large parameters", () => {

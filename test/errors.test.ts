@@ -8,55 +8,176 @@ interface ErrorCase {
 }
 
 const COMMON: ErrorCase[] = [
-  { options: { lr: -1 }, error: RangeError, message: /lr must be a number >= 0, got -1\. Try lr: / },
-  { options: { lr: "0.1" }, error: TypeError, message: /lr must be a number >= 0, got "0\.1"/ },
-  { options: { lr: Number.NaN }, error: RangeError, message: /lr must be a number >= 0, got NaN/ },
-  { options: { lr: 0.1, weightDecay: -0.5 }, error: RangeError, message: /weightDecay must be a number >= 0, got -0\.5/ },
-  { options: { lr: 0.1, maximize: 1 }, error: TypeError, message: /maximize must be true or false, got 1/ },
-  { options: { lr: 0.1, learningRate: 0.1 }, error: TypeError, message: /unknown option "learningRate"\. Use lr instead/ },
-  { options: { lr: 0.1, bogus: 1 }, error: TypeError, message: /unknown option "bogus"\. Valid options: lr, / },
+  {
+    options: { lr: -1 },
+    error: RangeError,
+    message: /lr must be a number >= 0, got -1\. Try lr: /,
+  },
+  {
+    options: { lr: "0.1" },
+    error: TypeError,
+    message: /lr must be a number >= 0, got "0\.1"/,
+  },
+  {
+    options: { lr: Number.NaN },
+    error: RangeError,
+    message: /lr must be a number >= 0, got NaN/,
+  },
+  {
+    options: { lr: 0.1, weightDecay: -0.5 },
+    error: RangeError,
+    message: /weightDecay must be a number >= 0, got -0\.5/,
+  },
+  {
+    options: { lr: 0.1, maximize: 1 },
+    error: TypeError,
+    message: /maximize must be true or false, got 1/,
+  },
+  {
+    options: { lr: 0.1, learningRate: 0.1 },
+    error: TypeError,
+    message: /unknown option "learningRate"\. Use lr instead/,
+  },
+  {
+    options: { lr: 0.1, bogus: 1 },
+    error: TypeError,
+    message: /unknown option "bogus"\. Valid options: lr, /,
+  },
 ];
 
 const BETAS: ErrorCase[] = [
-  { options: { betas: [0.9, 1] }, error: RangeError, message: /betas must be a pair \[beta1, beta2\] with each in \[0, 1\), got \[0\.9, 1\]/ },
-  { options: { betas: 0.9 }, error: TypeError, message: /betas must be a pair/ },
-  { options: { eps: -1e-8 }, error: RangeError, message: /eps must be a number >= 0/ },
-  { options: { beta1: 0.9 }, error: TypeError, message: /unknown option "beta1"\. Use betas instead/ },
+  {
+    options: { betas: [0.9, 1] },
+    error: RangeError,
+    message:
+      /betas must be a pair \[beta1, beta2\] with each in \[0, 1\), got \[0\.9, 1\]/,
+  },
+  {
+    options: { betas: 0.9 },
+    error: TypeError,
+    message: /betas must be a pair/,
+  },
+  {
+    options: { eps: -1e-8 },
+    error: RangeError,
+    message: /eps must be a number >= 0/,
+  },
+  {
+    options: { beta1: 0.9 },
+    error: TypeError,
+    message: /unknown option "beta1"\. Use betas instead/,
+  },
 ];
 
 const SPECIFIC: Record<string, ErrorCase[]> = {
   sgd: [
     { options: {}, error: TypeError, message: /SGD: option lr is required/ },
-    { options: { lr: 0.1, momentum: -0.9 }, error: RangeError, message: /momentum must be a number >= 0/ },
-    { options: { lr: 0.1, nesterov: true }, error: RangeError, message: /nesterov needs momentum > 0 and dampening 0/ },
-    { options: { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true }, error: RangeError, message: /nesterov needs momentum > 0 and dampening 0, got momentum 0\.9 and dampening 0\.1/ },
+    {
+      options: { lr: 0.1, momentum: -0.9 },
+      error: RangeError,
+      message: /momentum must be a number >= 0/,
+    },
+    {
+      options: { lr: 0.1, nesterov: true },
+      error: RangeError,
+      message: /nesterov needs momentum > 0 and dampening 0/,
+    },
+    {
+      options: { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true },
+      error: RangeError,
+      message:
+        /nesterov needs momentum > 0 and dampening 0, got momentum 0\.9 and dampening 0\.1/,
+    },
   ],
   adagrad: [
-    { options: { lrDecay: -1 }, error: RangeError, message: /lrDecay must be a number >= 0/ },
-    { options: { initialAccumulatorValue: -0.1 }, error: RangeError, message: /initialAccumulatorValue must be a number >= 0/ },
+    {
+      options: { lrDecay: -1 },
+      error: RangeError,
+      message: /lrDecay must be a number >= 0/,
+    },
+    {
+      options: { initialAccumulatorValue: -0.1 },
+      error: RangeError,
+      message: /initialAccumulatorValue must be a number >= 0/,
+    },
   ],
   adadelta: [
-    { options: { rho: 1.5 }, error: RangeError, message: /rho must be a number in \[0, 1\], got 1\.5/ },
+    {
+      options: { rho: 1.5 },
+      error: RangeError,
+      message: /rho must be a number in \[0, 1\], got 1\.5/,
+    },
     { options: { decay: 0.9 }, error: TypeError, message: /Use rho instead/ },
   ],
   rmsprop: [
-    { options: { alpha: -0.1 }, error: RangeError, message: /alpha must be a number in \[0, 1\]/ },
-    { options: { momentum: -1 }, error: RangeError, message: /momentum must be a number >= 0/ },
-    { options: { centered: "yes" }, error: TypeError, message: /centered must be true or false/ },
+    {
+      options: { alpha: -0.1 },
+      error: RangeError,
+      message: /alpha must be a number in \[0, 1\]/,
+    },
+    {
+      options: { momentum: -1 },
+      error: RangeError,
+      message: /momentum must be a number >= 0/,
+    },
+    {
+      options: { centered: "yes" },
+      error: TypeError,
+      message: /centered must be true or false/,
+    },
   ],
-  adam: [...BETAS, { options: { amsgrad: 1 }, error: TypeError, message: /amsgrad must be true or false/ }],
+  adam: [
+    ...BETAS,
+    {
+      options: { amsgrad: 1 },
+      error: TypeError,
+      message: /amsgrad must be true or false/,
+    },
+  ],
   adamw: BETAS,
   adamax: BETAS,
-  nadam: [...BETAS, { options: { momentumDecay: -0.004 }, error: RangeError, message: /momentumDecay must be a number >= 0/ }],
+  nadam: [
+    ...BETAS,
+    {
+      options: { momentumDecay: -0.004 },
+      error: RangeError,
+      message: /momentumDecay must be a number >= 0/,
+    },
+  ],
   radam: BETAS,
   adabound: [
     ...BETAS,
-    { options: { finalLr: -0.1 }, error: RangeError, message: /AdaBound: finalLr must be a number > 0, got -0\.1\. Try finalLr: 0\.1\./ },
-    { options: { gamma: 0 }, error: RangeError, message: /gamma must be a number in \(0, 1\), got 0/ },
-    { options: { lr: 0 }, error: RangeError, message: /lr must be > 0 when the optimizer is built/ },
+    {
+      options: { finalLr: -0.1 },
+      error: RangeError,
+      message:
+        /AdaBound: finalLr must be a number > 0, got -0\.1\. Try finalLr: 0\.1\./,
+    },
+    {
+      options: { gamma: 0 },
+      error: RangeError,
+      message: /gamma must be a number in \(0, 1\), got 0/,
+    },
+    {
+      options: { lr: 0 },
+      error: RangeError,
+      message: /lr must be > 0 when the optimizer is built/,
+    },
   ],
-  amsbound: [{ options: { gamma: 1 }, error: RangeError, message: /AMSBound: gamma must be a number in \(0, 1\)/ }],
-  adaboundw: [{ options: { finalLr: 0 }, error: RangeError, message: /AdaBoundW: finalLr must be a number > 0/ }],
+  amsbound: [
+    {
+      options: { gamma: 1 },
+      error: RangeError,
+      message: /AMSBound: gamma must be a number in \(0, 1\)/,
+    },
+  ],
+  adaboundw: [
+    {
+      options: { finalLr: 0 },
+      error: RangeError,
+      message: /AdaBoundW: finalLr must be a number > 0/,
+    },
+  ],
 };
 
 for (const [name, cases] of Object.entries(SPECIFIC)) {
@@ -65,7 +186,10 @@ for (const [name, cases] of Object.entries(SPECIFIC)) {
     for (const c of all) {
       it(`rejects ${JSON.stringify(c.options)}`, () => {
         const w = new Parameter(new Float64Array([1, 2]));
-        const options = name === "sgd" || "lr" in c.options ? c.options : { lr: 0.01, ...c.options };
+        const options =
+          name === "sgd" || "lr" in c.options
+            ? c.options
+            : { lr: 0.01, ...c.options };
         let thrown: unknown;
         try {
           createOptimizer(name, [w], options);
@@ -82,7 +206,9 @@ for (const [name, cases] of Object.entries(SPECIFIC)) {
       const opt = createOptimizer(name, [w], { lr: 0.01 });
       opt.paramGroups[0].lr = -0.01;
       w.grad?.fill(1);
-      expect(() => opt.step()).toThrow(/group 0: lr must be a number >= 0, got -0\.01/);
+      expect(() => opt.step()).toThrow(
+        /group 0: lr must be a number >= 0, got -0\.01/,
+      );
       expect(Array.from(w.data)).toEqual([1, 2]);
     });
   });
@@ -90,37 +216,49 @@ for (const [name, cases] of Object.entries(SPECIFIC)) {
 
 describe("construction errors", () => {
   it("rejects an unknown algorithm and lists the valid names", () => {
-    expect(() => createOptimizer("adamm", [new Parameter(new Float64Array(1))])).toThrow(
+    expect(() =>
+      createOptimizer("adamm", [new Parameter(new Float64Array(1))]),
+    ).toThrow(
       /unknown algorithm "adamm"\. Valid names: sgd, momentum, nesterov, adagrad/,
     );
   });
 
   it("rejects a parameter listed twice", () => {
     const w = new Parameter(new Float64Array(2));
-    expect(() => createOptimizer("adam", [w, w])).toThrow(/params\[1\] is listed twice/);
+    expect(() => createOptimizer("adam", [w, w])).toThrow(
+      /params\[1\] is listed twice/,
+    );
   });
 
   it("rejects a parameter listed in two groups", () => {
     const w = new Parameter(new Float64Array(2));
-    expect(() => createOptimizer("adam", [{ params: [w] }, { params: [w] }])).toThrow(/listed twice/);
+    expect(() =>
+      createOptimizer("adam", [{ params: [w] }, { params: [w] }]),
+    ).toThrow(/listed twice/);
   });
 
   it("rejects an empty parameter list", () => {
-    expect(() => createOptimizer("adam", [])).toThrow(/params must be a non-empty array/);
-  });
-
-  it("rejects a plain array in place of a Parameter", () => {
-    expect(() => createOptimizer("adam", [new Float32Array(3) as never])).toThrow(/params\[0\] must be a Parameter/);
-  });
-
-  it("rejects a grad of another element type", () => {
-    expect(() => new Parameter(new Float32Array(2), { grad: new Float64Array(2) })).toThrow(
-      /grad is a Float64Array but data is a Float32Array/,
+    expect(() => createOptimizer("adam", [])).toThrow(
+      /params must be a non-empty array/,
     );
   });
 
+  it("rejects a plain array in place of a Parameter", () => {
+    expect(() =>
+      createOptimizer("adam", [new Float32Array(3) as never]),
+    ).toThrow(/params\[0\] must be a Parameter/);
+  });
+
+  it("rejects a grad of another element type", () => {
+    expect(
+      () => new Parameter(new Float32Array(2), { grad: new Float64Array(2) }),
+    ).toThrow(/grad is a Float64Array but data is a Float32Array/);
+  });
+
   it("rejects a shape that does not match the data", () => {
-    expect(() => new Parameter(new Float32Array(6), { shape: [2, 2] })).toThrow(/shape \[2, 2\] must hold exactly data\.length = 6/);
+    expect(() => new Parameter(new Float32Array(6), { shape: [2, 2] })).toThrow(
+      /shape \[2, 2\] must hold exactly data\.length = 6/,
+    );
   });
 
   it("rejects a grad swapped for another type between steps", () => {
@@ -143,18 +281,25 @@ describe("state dict errors", () => {
 
   it("rejects another format version", () => {
     const saved = { ...trained().stateDict(), version: 2 };
-    expect(() => trained().loadStateDict(saved as never)).toThrow(/expected format "descent-optimizer" version 1, got "descent-optimizer" version 2/);
+    expect(() => trained().loadStateDict(saved as never)).toThrow(
+      /expected format "descent-optimizer" version 1, got "descent-optimizer" version 2/,
+    );
   });
 
   it("rejects another element type", () => {
     const w = new Parameter(new Float64Array([1, 2]));
     const opt = createOptimizer("adam", [w], { lr: 0.1 });
-    expect(() => opt.loadStateDict(trained().stateDict())).toThrow(/float32\[2\] but parameter 0 is float64\[2\]/);
+    expect(() => opt.loadStateDict(trained().stateDict())).toThrow(
+      /float32\[2\] but parameter 0 is float64\[2\]/,
+    );
   });
 
   it("rejects a truncated buffer", () => {
     const saved = trained().stateDict();
-    saved.state["0"].buffers.m.base64 = saved.state["0"].buffers.m.base64.slice(0, 4);
+    saved.state["0"].buffers.m.base64 = saved.state["0"].buffers.m.base64.slice(
+      0,
+      4,
+    );
     expect(() => trained().loadStateDict(saved)).toThrow(StateDictError);
   });
 
@@ -162,7 +307,9 @@ describe("state dict errors", () => {
     const a = new Parameter(new Float32Array([1, 2]));
     const b = new Parameter(new Float32Array([1, 2]));
     const opt = createOptimizer("adam", [{ params: [a] }, { params: [b] }]);
-    expect(() => opt.loadStateDict(trained().stateDict())).toThrow(/has 1 parameter groups but this optimizer has 2/);
+    expect(() => opt.loadStateDict(trained().stateDict())).toThrow(
+      /has 1 parameter groups but this optimizer has 2/,
+    );
   });
 
   it("rejects an invalid saved option and keeps the current state", () => {
@@ -170,7 +317,9 @@ describe("state dict errors", () => {
     const before = JSON.stringify(opt.stateDict());
     const saved = trained().stateDict();
     saved.paramGroups[0].lr = -1;
-    expect(() => opt.loadStateDict(saved)).toThrow(/group 0 holds an invalid option/);
+    expect(() => opt.loadStateDict(saved)).toThrow(
+      /group 0 holds an invalid option/,
+    );
     expect(JSON.stringify(opt.stateDict())).toBe(before);
   });
 });

@@ -31,8 +31,13 @@ const KERNEL_BACKENDS = ["js", "wasm"] as const;
 
 type ArrayType = typeof Float32Array | typeof Float64Array;
 
-function runFixedCase(c: FixedCase, ArrayType: ArrayType): { worst: number; where: string } {
-  const params = c.params.map((t) => new Parameter(new ArrayType(t.data), { shape: t.shape }));
+function runFixedCase(
+  c: FixedCase,
+  ArrayType: ArrayType,
+): { worst: number; where: string } {
+  const params = c.params.map(
+    (t) => new Parameter(new ArrayType(t.data), { shape: t.shape }),
+  );
   const opt = createOptimizer(c.algorithm, params, c.options);
   let worst = 0;
   let where = "";
@@ -58,9 +63,18 @@ const files = loadOptimizerFiles();
 describe("reference vectors", () => {
   it("cover every algorithm family", () => {
     const families = files.map((f) => f.family).sort();
-    expect(families).toEqual(
-      ["adabound", "adadelta", "adagrad", "adam", "adamax", "adamw", "nadam", "radam", "rmsprop", "sgd"],
-    );
+    expect(families).toEqual([
+      "adabound",
+      "adadelta",
+      "adagrad",
+      "adam",
+      "adamax",
+      "adamw",
+      "nadam",
+      "radam",
+      "rmsprop",
+      "sgd",
+    ]);
   });
 
   for (const file of files) {
@@ -89,14 +103,24 @@ describe("reference vectors", () => {
         it(`${c.name} follows the Rosenbrock trajectory`, () => {
           const w = new Parameter(new Float64Array(c.start));
           const opt = createOptimizer(c.algorithm, [w], c.options);
-          const byStep = new Map(c.trajectory.map((point) => [point.step, point]));
+          const byStep = new Map(
+            c.trajectory.map((point) => [point.step, point]),
+          );
           for (let step = 1; step <= c.steps; step++) {
-            (w.grad as FloatArray).set(rosenbrockGradient(w.data[0], w.data[1]));
+            (w.grad as FloatArray).set(
+              rosenbrockGradient(w.data[0], w.data[1]),
+            );
             opt.step();
             const point = byStep.get(step);
             if (!point) continue;
-            expect(closeTo(w.data[0], point.params[0], TOLERANCE_FLOAT64), `x at step ${step}: ${w.data[0]} vs ${point.params[0]}`).toBe(true);
-            expect(closeTo(w.data[1], point.params[1], TOLERANCE_FLOAT64), `y at step ${step}: ${w.data[1]} vs ${point.params[1]}`).toBe(true);
+            expect(
+              closeTo(w.data[0], point.params[0], TOLERANCE_FLOAT64),
+              `x at step ${step}: ${w.data[0]} vs ${point.params[0]}`,
+            ).toBe(true);
+            expect(
+              closeTo(w.data[1], point.params[1], TOLERANCE_FLOAT64),
+              `y at step ${step}: ${w.data[1]} vs ${point.params[1]}`,
+            ).toBe(true);
           }
         });
       }

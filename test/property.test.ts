@@ -3,10 +3,20 @@ import { describe, expect, it } from "vitest";
 import { Parameter, createOptimizer, type FloatArray } from "../src/index.js";
 import { ALGORITHM_CASES } from "./helpers/algorithms.js";
 
-const names = ALGORITHM_CASES.filter((c) => !c.decayIgnoresLr).map((c) => c.name);
-const finite = fc.double({ min: -100, max: 100, noNaN: true, noDefaultInfinity: true });
+const names = ALGORITHM_CASES.filter((c) => !c.decayIgnoresLr).map(
+  (c) => c.name,
+);
+const finite = fc.double({
+  min: -100,
+  max: 100,
+  noNaN: true,
+  noDefaultInfinity: true,
+});
 const gradSequence = (length: number) =>
-  fc.array(fc.array(finite, { minLength: length, maxLength: length }), { minLength: 1, maxLength: 8 });
+  fc.array(fc.array(finite, { minLength: length, maxLength: length }), {
+    minLength: 1,
+    maxLength: 8,
+  });
 
 function optionsFor(name: string): Record<string, unknown> {
   return ALGORITHM_CASES.find((c) => c.name === name)?.options ?? {};
@@ -18,7 +28,10 @@ describe("properties", () => {
       fc.property(fc.constantFrom(...names), gradSequence(4), (name, grads) => {
         const start = [0.5, -1, 2, 0];
         const w = new Parameter(new Float64Array(start));
-        const opt = createOptimizer(name, [w], { ...optionsFor(name), weightDecay: 0.1 });
+        const opt = createOptimizer(name, [w], {
+          ...optionsFor(name),
+          weightDecay: 0.1,
+        });
         opt.paramGroups[0].lr = 0;
         for (const g of grads) {
           (w.grad as FloatArray).set(g);
@@ -40,7 +53,9 @@ describe("properties", () => {
           (w.grad as FloatArray).set(g);
           opt.step();
           const vMax = Array.from(opt.state.get(w)?.buffers.vMax ?? []);
-          vMax.forEach((value, i) => expect(value).toBeGreaterThanOrEqual(previous[i]));
+          vMax.forEach((value, i) =>
+            expect(value).toBeGreaterThanOrEqual(previous[i]),
+          );
           previous = vMax;
         }
       }),
@@ -81,7 +96,10 @@ describe("properties", () => {
   it("permuting parameters permutes the result", () => {
     fc.assert(
       fc.property(fc.constantFrom(...names), gradSequence(5), (name, grads) => {
-        const make = () => [new Parameter(new Float64Array([1, 2])), new Parameter(new Float64Array([3, -1, 0.5]))];
+        const make = () => [
+          new Parameter(new Float64Array([1, 2])),
+          new Parameter(new Float64Array([3, -1, 0.5])),
+        ];
         const [a1, b1] = make();
         const [a2, b2] = make();
         const forward = createOptimizer(name, [a1, b1], optionsFor(name));

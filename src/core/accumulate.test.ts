@@ -4,7 +4,11 @@ import { SGD } from "./algorithms/sgd.js";
 import { Parameter } from "./parameter.js";
 import { StateDictError } from "./validation.js";
 
-function feed(acc: GradientAccumulator, w: Parameter, grads: (number[] | null)[]): boolean[] {
+function feed(
+  acc: GradientAccumulator,
+  w: Parameter,
+  grads: (number[] | null)[],
+): boolean[] {
   return grads.map((g) => {
     if (g === null) w.grad = null;
     else (w.grad ??= new Float64Array(g.length)).set(g);
@@ -16,7 +20,13 @@ describe("GradientAccumulator", () => {
   it("releases the mean after k micro-batches", () => {
     const w = new Parameter(new Float64Array(2));
     const acc = new GradientAccumulator([w], { steps: 3 });
-    expect(feed(acc, w, [[1, 2], [2, 4], [6, 0]])).toEqual([false, false, true]);
+    expect(
+      feed(acc, w, [
+        [1, 2],
+        [2, 4],
+        [6, 0],
+      ]),
+    ).toEqual([false, false, true]);
     expect(Array.from(w.grad as Float64Array)).toEqual([3, 2]);
     expect(acc.count).toBe(0);
   });
@@ -29,7 +39,12 @@ describe("GradientAccumulator", () => {
   });
 
   it("equals one step on the whole batch", () => {
-    const batch = [[0.5, -1], [1.5, 3], [-2, 1], [4, 0]];
+    const batch = [
+      [0.5, -1],
+      [1.5, 3],
+      [-2, 1],
+      [4, 0],
+    ];
     const mean = [1, 0.75];
     const whole = new Parameter(new Float64Array([1, 1]));
     (whole.grad as Float64Array).set(mean);
@@ -80,35 +95,100 @@ describe("GradientAccumulator", () => {
   it("continues identically after a saved state is loaded", () => {
     const w = new Parameter(new Float64Array(2));
     const acc = new GradientAccumulator([w], { steps: 3 });
-    feed(acc, w, [[0.1, 0.2], [0.3, 0.7]]);
+    feed(acc, w, [
+      [0.1, 0.2],
+      [0.3, 0.7],
+    ]);
     const saved = JSON.parse(JSON.stringify(acc.stateDict()));
 
     const v = new Parameter(new Float64Array(2));
-    const resumed = new GradientAccumulator([v], { steps: 5, reduction: "sum" });
+    const resumed = new GradientAccumulator([v], {
+      steps: 5,
+      reduction: "sum",
+    });
     resumed.loadStateDict(saved);
     expect(resumed.steps).toBe(3);
     expect(feed(resumed, v, [[0.5, 0.5]])).toEqual([true]);
     expect(feed(acc, w, [[0.5, 0.5]])).toEqual([true]);
-    expect(Array.from(v.grad as Float64Array)).toEqual(Array.from(w.grad as Float64Array));
+    expect(Array.from(v.grad as Float64Array)).toEqual(
+      Array.from(w.grad as Float64Array),
+    );
   });
 
   it("rejects a state saved for other parameters", () => {
-    const saved = new GradientAccumulator([new Parameter(new Float64Array(2))], { steps: 2 });
+    const saved = new GradientAccumulator(
+      [new Parameter(new Float64Array(2))],
+      { steps: 2 },
+    );
     feed(saved, saved.params[0], [[1, 1]]);
-    const acc = new GradientAccumulator([new Parameter(new Float64Array(3))], { steps: 2 });
+    const acc = new GradientAccumulator([new Parameter(new Float64Array(3))], {
+      steps: 2,
+    });
     expect(() => acc.loadStateDict(saved.stateDict())).toThrow(StateDictError);
-    expect(() => acc.loadStateDict(saved.stateDict())).toThrow(/sums\[0\] must be float64 with 3 elements like its parameter/);
-    expect(() => acc.loadStateDict({ ...saved.stateDict(), count: 2 })).toThrow(/count must be an integer in \[0, 2\), got 2/);
+    expect(() => acc.loadStateDict(saved.stateDict())).toThrow(
+      /sums\[0\] must be float64 with 3 elements like its parameter/,
+    );
+    expect(() => acc.loadStateDict({ ...saved.stateDict(), count: 2 })).toThrow(
+      /count must be an integer in \[0, 2\), got 2/,
+    );
     expect(acc.count).toBe(0);
   });
 
   const errors: [string, () => unknown, typeof TypeError, RegExp][] = [
-    ["no parameters", () => new GradientAccumulator([], { steps: 2 }), TypeError, /GradientAccumulator: params must be a non-empty array of Parameter, got \[\]/],
-    ["a parameter listed twice", () => { const w = new Parameter(new Float64Array(1)); return new GradientAccumulator([w, w], { steps: 2 }); }, TypeError, /params\[1\] is listed twice/],
-    ["steps 0", () => new GradientAccumulator([new Parameter(new Float64Array(1))], { steps: 0 }), RangeError, /GradientAccumulator: steps must be an integer >= 1, got 0\. Try steps: 4\./],
-    ["a missing steps", () => new GradientAccumulator([new Parameter(new Float64Array(1))], {} as never), TypeError, /steps must be an integer >= 1, got undefined/],
-    ["an unknown reduction", () => new GradientAccumulator([new Parameter(new Float64Array(1))], { steps: 2, reduction: "avg" as never }), RangeError, /reduction must be "mean" or "sum", got "avg"/],
-    ["an unknown option", () => new GradientAccumulator([new Parameter(new Float64Array(1))], { steps: 2, k: 3 } as never), TypeError, /unknown option "k"\. Valid options: steps, reduction\./],
+    [
+      "no parameters",
+      () => new GradientAccumulator([], { steps: 2 }),
+      TypeError,
+      /GradientAccumulator: params must be a non-empty array of Parameter, got \[\]/,
+    ],
+    [
+      "a parameter listed twice",
+      () => {
+        const w = new Parameter(new Float64Array(1));
+        return new GradientAccumulator([w, w], { steps: 2 });
+      },
+      TypeError,
+      /params\[1\] is listed twice/,
+    ],
+    [
+      "steps 0",
+      () =>
+        new GradientAccumulator([new Parameter(new Float64Array(1))], {
+          steps: 0,
+        }),
+      RangeError,
+      /GradientAccumulator: steps must be an integer >= 1, got 0\. Try steps: 4\./,
+    ],
+    [
+      "a missing steps",
+      () =>
+        new GradientAccumulator(
+          [new Parameter(new Float64Array(1))],
+          {} as never,
+        ),
+      TypeError,
+      /steps must be an integer >= 1, got undefined/,
+    ],
+    [
+      "an unknown reduction",
+      () =>
+        new GradientAccumulator([new Parameter(new Float64Array(1))], {
+          steps: 2,
+          reduction: "avg" as never,
+        }),
+      RangeError,
+      /reduction must be "mean" or "sum", got "avg"/,
+    ],
+    [
+      "an unknown option",
+      () =>
+        new GradientAccumulator([new Parameter(new Float64Array(1))], {
+          steps: 2,
+          k: 3,
+        } as never),
+      TypeError,
+      /unknown option "k"\. Valid options: steps, reduction\./,
+    ],
   ];
   for (const [name, build, error, message] of errors) {
     it(`rejects ${name}`, () => {
@@ -123,7 +203,9 @@ describe("GradientAccumulator", () => {
     const acc = new GradientAccumulator([a, b], { steps: 2 });
     (a.grad as Float64Array)[0] = 5;
     b.grad = new Float64Array(3);
-    expect(() => acc.accumulate()).toThrow(/GradientAccumulator\.accumulate: parameter "b": grad has length 3 but data has length 2/);
+    expect(() => acc.accumulate()).toThrow(
+      /GradientAccumulator\.accumulate: parameter "b": grad has length 3 but data has length 2/,
+    );
     expect(acc.count).toBe(0);
     expect(acc.stateDict().sums).toEqual([null, null]);
   });

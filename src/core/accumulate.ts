@@ -1,5 +1,10 @@
 import { decodeArray, encodeArray, type EncodedArray } from "./encoding.js";
-import { type FloatArray, Parameter, checkGradMatches, zerosLike } from "./parameter.js";
+import {
+  type FloatArray,
+  Parameter,
+  checkGradMatches,
+  zerosLike,
+} from "./parameter.js";
 import { StateDictError, checkOption, describeValue } from "./validation.js";
 
 /** Options of {@link GradientAccumulator}. */
@@ -27,7 +32,14 @@ export interface GradientAccumulatorStateDict {
 
 const FORMAT = "descent-accumulator";
 const VERSION = 1;
-const STEPS_SPEC = { type: "number", default: undefined, min: 1, integer: true, example: 4, description: "" } as const;
+const STEPS_SPEC = {
+  type: "number",
+  default: undefined,
+  min: 1,
+  integer: true,
+  example: 4,
+  description: "",
+} as const;
 
 /**
  * Accumulates gradients over k micro-batches, so that one optimizer step uses
@@ -72,7 +84,10 @@ export class GradientAccumulator {
   /** Running sums; null until the parameter has a gradient in the window. */
   private sums: (Float64Array | null)[];
 
-  constructor(params: readonly Parameter[], options: GradientAccumulatorOptions) {
+  constructor(
+    params: readonly Parameter[],
+    options: GradientAccumulatorOptions,
+  ) {
     const where = "GradientAccumulator";
     this.params = checkParams(where, params);
     const { steps, reduction } = checkAccumulatorOptions(where, options);
@@ -153,17 +168,41 @@ export class GradientAccumulator {
     const fail = (problem: string, fix: string): never => {
       throw new StateDictError(`${where}: ${problem}. ${fix}`);
     };
-    if (dict === null || typeof dict !== "object" || dict.format !== FORMAT || dict.version !== VERSION) {
-      fail(`expected a state dict of format "${FORMAT}" version ${VERSION}, got ${describeValue(dict)}`, "Pass what stateDict() returned");
+    if (
+      dict === null ||
+      typeof dict !== "object" ||
+      dict.format !== FORMAT ||
+      dict.version !== VERSION
+    ) {
+      fail(
+        `expected a state dict of format "${FORMAT}" version ${VERSION}, got ${describeValue(dict)}`,
+        "Pass what stateDict() returned",
+      );
     }
-    let options: { steps: number; reduction: "mean" | "sum" } = { steps: 1, reduction: "mean" };
+    let options: { steps: number; reduction: "mean" | "sum" } = {
+      steps: 1,
+      reduction: "mean",
+    };
     try {
-      options = checkAccumulatorOptions(where, { steps: dict.steps, reduction: dict.reduction });
+      options = checkAccumulatorOptions(where, {
+        steps: dict.steps,
+        reduction: dict.reduction,
+      });
     } catch (error) {
-      fail(`its options are invalid: ${(error as Error).message}`, "Save the state again");
+      fail(
+        `its options are invalid: ${(error as Error).message}`,
+        "Save the state again",
+      );
     }
-    if (!Number.isInteger(dict.count) || dict.count < 0 || dict.count >= options.steps) {
-      fail(`count must be an integer in [0, ${options.steps}), got ${describeValue(dict.count)}`, "Pass what stateDict() returned");
+    if (
+      !Number.isInteger(dict.count) ||
+      dict.count < 0 ||
+      dict.count >= options.steps
+    ) {
+      fail(
+        `count must be an integer in [0, ${options.steps}), got ${describeValue(dict.count)}`,
+        "Pass what stateDict() returned",
+      );
     }
     if (!Array.isArray(dict.sums) || dict.sums.length !== this.params.length) {
       fail(
@@ -174,7 +213,10 @@ export class GradientAccumulator {
     const sums = dict.sums.map((encoded, p) => {
       if (encoded === null) return null;
       const sum = decodeArray(encoded, `sums[${p}]`, fail);
-      if (!(sum instanceof Float64Array) || sum.length !== this.params[p].data.length) {
+      if (
+        !(sum instanceof Float64Array) ||
+        sum.length !== this.params[p].data.length
+      ) {
         fail(
           `sums[${p}] must be float64 with ${this.params[p].data.length} elements like its parameter, got ${describeValue(sum)}`,
           "Load it into an accumulator built on parameters of the same shapes",
@@ -211,7 +253,12 @@ export class GradientAccumulator {
             `Keep a parameter's length fixed, or reset() the accumulator.`,
         );
       }
-      if (param.grad !== null) checkGradMatches(param.data, param.grad, `${where}: parameter ${label}`);
+      if (param.grad !== null)
+        checkGradMatches(
+          param.data,
+          param.grad,
+          `${where}: parameter ${label}`,
+        );
     });
   }
 }
@@ -224,10 +271,14 @@ function checkParams(where: string, params: readonly Parameter[]): Parameter[] {
   }
   params.forEach((param: unknown, index) => {
     if (!(param instanceof Parameter)) {
-      throw new TypeError(`${where}: params[${index}] must be a Parameter, got ${describeValue(param)}. Wrap arrays with new Parameter(data).`);
+      throw new TypeError(
+        `${where}: params[${index}] must be a Parameter, got ${describeValue(param)}. Wrap arrays with new Parameter(data).`,
+      );
     }
     if (params.indexOf(param) !== index) {
-      throw new TypeError(`${where}: params[${index}] is listed twice. List each parameter once.`);
+      throw new TypeError(
+        `${where}: params[${index}] is listed twice. List each parameter once.`,
+      );
     }
   });
   return [...params];
@@ -238,17 +289,23 @@ function checkAccumulatorOptions(
   options: GradientAccumulatorOptions,
 ): { steps: number; reduction: "mean" | "sum" } {
   if (options === null || typeof options !== "object") {
-    throw new TypeError(`${where}: options must be an object, got ${describeValue(options)}. Pass { steps: 4 }.`);
+    throw new TypeError(
+      `${where}: options must be an object, got ${describeValue(options)}. Pass { steps: 4 }.`,
+    );
   }
   const { steps, reduction = "mean", ...rest } = options;
   const unknown = Object.keys(rest)[0];
   if (unknown !== undefined) {
-    throw new TypeError(`${where}: unknown option "${unknown}". Valid options: steps, reduction.`);
+    throw new TypeError(
+      `${where}: unknown option "${unknown}". Valid options: steps, reduction.`,
+    );
   }
   checkOption(where, "steps", STEPS_SPEC, steps);
   if (reduction !== "mean" && reduction !== "sum") {
     const message = `${where}: reduction must be "mean" or "sum", got ${describeValue(reduction)}. Try reduction: "mean".`;
-    throw typeof reduction === "string" ? new RangeError(message) : new TypeError(message);
+    throw typeof reduction === "string"
+      ? new RangeError(message)
+      : new TypeError(message);
   }
   return { steps, reduction };
 }

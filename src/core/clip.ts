@@ -67,12 +67,29 @@ const NORM_EPSILON = 1e-6;
  * @see PyTorch 1.13 `clip_grad_norm_`: https://pytorch.org/docs/1.13/generated/torch.nn.utils.clip_grad_norm_.html
  * @see Pascanu, Mikolov & Bengio, "On the difficulty of training recurrent neural networks", ICML 2013. https://arxiv.org/abs/1211.5063
  */
-export function clipGradNorm(params: Parameter | readonly Parameter[], options: ClipGradNormOptions): number {
+export function clipGradNorm(
+  params: Parameter | readonly Parameter[],
+  options: ClipGradNormOptions,
+): number {
   const where = "clipGradNorm";
-  const { maxNorm, normType = 2, errorIfNonfinite = false } = checkOptionsObject(where, options);
-  checkOption(where, "maxNorm", { type: "number", default: undefined, min: 0, example: 1, description: "" }, maxNorm);
+  const {
+    maxNorm,
+    normType = 2,
+    errorIfNonfinite = false,
+  } = checkOptionsObject(where, options);
+  checkOption(
+    where,
+    "maxNorm",
+    { type: "number", default: undefined, min: 0, example: 1, description: "" },
+    maxNorm,
+  );
   checkNormType(normType);
-  checkOption(where, "errorIfNonfinite", { type: "boolean", default: false, description: "" }, errorIfNonfinite);
+  checkOption(
+    where,
+    "errorIfNonfinite",
+    { type: "boolean", default: false, description: "" },
+    errorIfNonfinite,
+  );
   const grads = gradientsOf(where, params);
   if (grads.length === 0) return 0;
 
@@ -123,12 +140,21 @@ export function clipGradNorm(params: Parameter | readonly Parameter[], options: 
  * ```
  * @see PyTorch 1.13 `clip_grad_value_`: https://pytorch.org/docs/1.13/generated/torch.nn.utils.clip_grad_value_.html
  */
-export function clipGradValue(params: Parameter | readonly Parameter[], options: ClipGradValueOptions): void {
+export function clipGradValue(
+  params: Parameter | readonly Parameter[],
+  options: ClipGradValueOptions,
+): void {
   const where = "clipGradValue";
   const { clipValue } = checkOptionsObject(where, options);
-  checkOption(where, "clipValue", { type: "number", default: undefined, min: 0, example: 1, description: "" }, clipValue);
+  checkOption(
+    where,
+    "clipValue",
+    { type: "number", default: undefined, min: 0, example: 1, description: "" },
+    clipValue,
+  );
   for (const grad of gradientsOf(where, params)) {
-    for (let i = 0; i < grad.length; i++) grad[i] = Math.min(Math.max(grad[i], -clipValue), clipValue);
+    for (let i = 0; i < grad.length; i++)
+      grad[i] = Math.min(Math.max(grad[i], -clipValue), clipValue);
   }
 }
 
@@ -165,7 +191,9 @@ function tensorNorm(grad: FloatArray, p: number): number {
 
 function checkOptionsObject<T extends object>(where: string, options: T): T {
   if (options === null || typeof options !== "object") {
-    throw new TypeError(`${where}: options must be an object, got ${describeValue(options)}. Pass them as { name: value }.`);
+    throw new TypeError(
+      `${where}: options must be an object, got ${describeValue(options)}. Pass them as { name: value }.`,
+    );
   }
   return options;
 }
@@ -173,12 +201,16 @@ function checkOptionsObject<T extends object>(where: string, options: T): T {
 function checkNormType(normType: unknown): asserts normType is number {
   const message = (got: string) =>
     `clipGradNorm: normType must be a number > 0 or Infinity, got ${got}. Try normType: 2.`;
-  if (typeof normType !== "number") throw new TypeError(message(describeValue(normType)));
+  if (typeof normType !== "number")
+    throw new TypeError(message(describeValue(normType)));
   if (!(normType > 0)) throw new RangeError(message(String(normType)));
 }
 
 /** Returns the gradients to clip after checking every parameter; skips `null` gradients. */
-function gradientsOf(where: string, params: Parameter | readonly Parameter[]): FloatArray[] {
+function gradientsOf(
+  where: string,
+  params: Parameter | readonly Parameter[],
+): FloatArray[] {
   const list = params instanceof Parameter ? [params] : params;
   if (!Array.isArray(list)) {
     throw new TypeError(

@@ -24,10 +24,17 @@ function stepSizeAt(
   switch (algorithm) {
     case "adagrad":
       if (b.sum[i] === 0) return Number.NaN;
-      return lr / (1 + (t - 1) * (group.lrDecay as number)) / (Math.sqrt(b.sum[i]) + (group.eps as number));
+      return (
+        lr /
+        (1 + (t - 1) * (group.lrDecay as number)) /
+        (Math.sqrt(b.sum[i]) + (group.eps as number))
+      );
     case "adadelta":
       if (b.v[i] === 0) return Number.NaN;
-      return (lr * Math.sqrt(b.u[i] + (group.eps as number))) / Math.sqrt(b.v[i] + (group.eps as number));
+      return (
+        (lr * Math.sqrt(b.u[i] + (group.eps as number))) /
+        Math.sqrt(b.v[i] + (group.eps as number))
+      );
     case "rmsprop":
       if (b.v[i] === 0) return Number.NaN;
       return lr / (Math.sqrt(b.v[i]) + (group.eps as number));
@@ -45,7 +52,9 @@ function stepSizeAt(
     case "nadam": {
       const [, beta2] = betas as [number, number];
       if (b.v[i] === 0) return Number.NaN;
-      return lr / (Math.sqrt(b.v[i] / (1 - beta2 ** t)) + (group.eps as number));
+      return (
+        lr / (Math.sqrt(b.v[i] / (1 - beta2 ** t)) + (group.eps as number))
+      );
     }
     case "radam": {
       const [, beta2] = betas as [number, number];
@@ -54,8 +63,13 @@ function stepSizeAt(
       const rhoInf = 2 / (1 - beta2) - 1;
       const rhoT = rhoInf - (2 * t * beta2 ** t) / c2;
       if (rhoT <= 5) return lr;
-      const r = Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
-      return (lr * r * Math.sqrt(c2)) / (Math.sqrt(b.v[i]) + (group.eps as number));
+      const r = Math.sqrt(
+        ((rhoT - 4) * (rhoT - 2) * rhoInf) /
+          ((rhoInf - 4) * (rhoInf - 2) * rhoT),
+      );
+      return (
+        (lr * r * Math.sqrt(c2)) / (Math.sqrt(b.v[i]) + (group.eps as number))
+      );
     }
     case "adabound":
     case "amsbound":
@@ -64,8 +78,12 @@ function stepSizeAt(
       const gamma = group.gamma as number;
       const v = group.amsbound && b.vMax ? b.vMax[i] : b.v[i];
       if (v === 0) return Number.NaN;
-      const raw = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t) / (Math.sqrt(v) + (group.eps as number));
-      const boundLr = ((group.finalLr as number) * lr) / (group.lrAtConstruction as number);
+      const raw =
+        (lr * Math.sqrt(1 - beta2 ** t)) /
+        (1 - beta1 ** t) /
+        (Math.sqrt(v) + (group.eps as number));
+      const boundLr =
+        ((group.finalLr as number) * lr) / (group.lrAtConstruction as number);
       const lower = boundLr * (1 - 1 / (gamma * t + 1));
       const upper = boundLr * (1 + 1 / (gamma * t));
       return Math.min(Math.max(raw, lower), upper);
@@ -108,7 +126,9 @@ export function effectiveLearningRate(
       if (state === undefined || state.step === 0) continue;
       // A parameter may lend its elements out between steps (the TF.js adapter
       // empties data), so the length comes from the state where there is one.
-      const length = Object.values(state.buffers)[0]?.length ?? Math.max(param.data.length, 1);
+      const length =
+        Object.values(state.buffers)[0]?.length ??
+        Math.max(param.data.length, 1);
       entries.push([state, group as Group, length]);
       total += length;
     }
@@ -119,7 +139,11 @@ export function effectiveLearningRate(
   const values: number[] = [];
   let offset = 0;
   for (const [state, group, length] of entries) {
-    for (let i = (stride - (offset % stride)) % stride; i < length; i += stride) {
+    for (
+      let i = (stride - (offset % stride)) % stride;
+      i < length;
+      i += stride
+    ) {
       const value = stepSizeAt(optimizer.algorithm, state, group, i);
       if (!Number.isNaN(value)) values.push(value);
     }
@@ -128,6 +152,14 @@ export function effectiveLearningRate(
   if (values.length === 0) return undefined;
   values.sort((a, b) => a - b);
   const middle = values.length >> 1;
-  const median = values.length % 2 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
-  return { median, min: values[0], max: values[values.length - 1], count: values.length };
+  const median =
+    values.length % 2
+      ? values[middle]
+      : (values[middle - 1] + values[middle]) / 2;
+  return {
+    median,
+    min: values[0],
+    max: values[values.length - 1],
+    count: values.length,
+  };
 }

@@ -18,7 +18,10 @@ describe("ExponentialMovingAverage", () => {
 
   it("uses min(β, (1 + n)/(10 + n)) with warmup", () => {
     const w = new Parameter(new Float64Array([0]));
-    const ema = new ExponentialMovingAverage([w], { decay: 0.999, warmup: true });
+    const ema = new ExponentialMovingAverage([w], {
+      decay: 0.999,
+      warmup: true,
+    });
     w.data[0] = 11;
     ema.update();
     // β₁ = 2/11, so the average moves 9/11 of the way to 11.
@@ -32,11 +35,15 @@ describe("ExponentialMovingAverage", () => {
     ema.update();
     ema.applyTo();
     expect(Array.from(w.data)).toEqual([2, 4]);
-    expect(() => ema.update()).toThrow(/ExponentialMovingAverage\.update: the averages are applied to the parameters\. Call restore\(\) first/);
+    expect(() => ema.update()).toThrow(
+      /ExponentialMovingAverage\.update: the averages are applied to the parameters\. Call restore\(\) first/,
+    );
     expect(() => ema.applyTo()).toThrow(/applyTo: the averages are applied/);
     ema.restore();
     expect(Array.from(w.data)).toEqual([3, 6]);
-    expect(() => ema.restore()).toThrow(/restore: the averages are not applied, so there is nothing to restore/);
+    expect(() => ema.restore()).toThrow(
+      /restore: the averages are not applied, so there is nothing to restore/,
+    );
   });
 
   it("keeps moving float32 weights at a decay close to 1", () => {
@@ -53,8 +60,12 @@ describe("ExponentialMovingAverage", () => {
     const ema = new ExponentialMovingAverage([w]);
     ema.copyTo([copy]);
     expect(copy.data[0]).toBe(1);
-    expect(() => ema.copyTo([copy, copy])).toThrow(/copyTo: got 2 targets for 1 averaged parameters/);
-    expect(() => ema.copyTo([new Parameter(new Float64Array(2))])).toThrow(/parameter 0 has 2 elements but its average has 1/);
+    expect(() => ema.copyTo([copy, copy])).toThrow(
+      /copyTo: got 2 targets for 1 averaged parameters/,
+    );
+    expect(() => ema.copyTo([new Parameter(new Float64Array(2))])).toThrow(
+      /parameter 0 has 2 elements but its average has 1/,
+    );
   });
 
   it("continues identically after a saved state is loaded", () => {
@@ -69,24 +80,65 @@ describe("ExponentialMovingAverage", () => {
     w.data.set([2, -2]);
     ema.update();
     resumed.update();
-    expect(Array.from(resumed.averages[0])).toEqual(Array.from(ema.averages[0]));
+    expect(Array.from(resumed.averages[0])).toEqual(
+      Array.from(ema.averages[0]),
+    );
     expect(resumed.numUpdates).toBe(2);
   });
 
   it("rejects a state saved for other parameters", () => {
-    const saved = new ExponentialMovingAverage([new Parameter(new Float64Array(2))]).stateDict();
-    const ema = new ExponentialMovingAverage([new Parameter(new Float64Array(3))]);
+    const saved = new ExponentialMovingAverage([
+      new Parameter(new Float64Array(2)),
+    ]).stateDict();
+    const ema = new ExponentialMovingAverage([
+      new Parameter(new Float64Array(3)),
+    ]);
     expect(() => ema.loadStateDict(saved)).toThrow(StateDictError);
-    expect(() => ema.loadStateDict(saved)).toThrow(/averages\[0\] must be float64 with 3 elements like its parameter/);
-    expect(() => ema.loadStateDict({ ...saved, decay: 2 })).toThrow(/its options are invalid: ExponentialMovingAverage\.loadStateDict: decay must be a number in \[0, 1\], got 2/);
-    expect(() => ema.loadStateDict({ format: "descent-optimizer" } as never)).toThrow(/expected a state dict of format "descent-ema" version 1/);
+    expect(() => ema.loadStateDict(saved)).toThrow(
+      /averages\[0\] must be float64 with 3 elements like its parameter/,
+    );
+    expect(() => ema.loadStateDict({ ...saved, decay: 2 })).toThrow(
+      /its options are invalid: ExponentialMovingAverage\.loadStateDict: decay must be a number in \[0, 1\], got 2/,
+    );
+    expect(() =>
+      ema.loadStateDict({ format: "descent-optimizer" } as never),
+    ).toThrow(/expected a state dict of format "descent-ema" version 1/);
   });
 
   const errors: [string, () => unknown, typeof TypeError, RegExp][] = [
-    ["no parameters", () => new ExponentialMovingAverage([]), TypeError, /ExponentialMovingAverage: params must be a non-empty array of Parameter, got \[\]/],
-    ["a decay above 1", () => new ExponentialMovingAverage([new Parameter(new Float64Array(1))], { decay: 1.5 }), RangeError, /ExponentialMovingAverage: decay must be a number in \[0, 1\], got 1\.5\. Try decay: 0\.999\./],
-    ["a non-boolean warmup", () => new ExponentialMovingAverage([new Parameter(new Float64Array(1))], { warmup: "yes" as never }), TypeError, /warmup must be true or false, got "yes"/],
-    ["an unknown option", () => new ExponentialMovingAverage([new Parameter(new Float64Array(1))], { beta: 0.9 } as never), TypeError, /unknown option "beta"\. Valid options: decay, warmup\./],
+    [
+      "no parameters",
+      () => new ExponentialMovingAverage([]),
+      TypeError,
+      /ExponentialMovingAverage: params must be a non-empty array of Parameter, got \[\]/,
+    ],
+    [
+      "a decay above 1",
+      () =>
+        new ExponentialMovingAverage([new Parameter(new Float64Array(1))], {
+          decay: 1.5,
+        }),
+      RangeError,
+      /ExponentialMovingAverage: decay must be a number in \[0, 1\], got 1\.5\. Try decay: 0\.999\./,
+    ],
+    [
+      "a non-boolean warmup",
+      () =>
+        new ExponentialMovingAverage([new Parameter(new Float64Array(1))], {
+          warmup: "yes" as never,
+        }),
+      TypeError,
+      /warmup must be true or false, got "yes"/,
+    ],
+    [
+      "an unknown option",
+      () =>
+        new ExponentialMovingAverage([new Parameter(new Float64Array(1))], {
+          beta: 0.9,
+        } as never),
+      TypeError,
+      /unknown option "beta"\. Valid options: decay, warmup\./,
+    ],
   ];
   for (const [name, build, error, message] of errors) {
     it(`rejects ${name}`, () => {
@@ -99,7 +151,9 @@ describe("ExponentialMovingAverage", () => {
     const w = new Parameter(new Float64Array(2));
     const ema = new ExponentialMovingAverage([w]);
     w.data = new Float64Array(3);
-    expect(() => ema.update()).toThrow(/ExponentialMovingAverage\.update: parameter 0 has 3 elements but its average has 2/);
+    expect(() => ema.update()).toThrow(
+      /ExponentialMovingAverage\.update: parameter 0 has 3 elements but its average has 2/,
+    );
     expect(ema.numUpdates).toBe(0);
   });
 });

@@ -26,8 +26,19 @@ export interface ExponentialMovingAverageStateDict {
 
 const FORMAT = "descent-ema";
 const VERSION = 1;
-const DECAY_SPEC = { type: "number", default: 0.999, min: 0, max: 1, example: 0.999, description: "" } as const;
-const WARMUP_SPEC = { type: "boolean", default: false, description: "" } as const;
+const DECAY_SPEC = {
+  type: "number",
+  default: 0.999,
+  min: 0,
+  max: 1,
+  example: 0.999,
+  description: "",
+} as const;
+const WARMUP_SPEC = {
+  type: "boolean",
+  default: false,
+  description: "",
+} as const;
 
 /**
  * Keeps an exponential moving average of the parameters' values, which often
@@ -72,13 +83,18 @@ export class ExponentialMovingAverage {
   /** The training weights while the averages are applied, else null. */
   private backup: Float64Array[] | null = null;
 
-  constructor(params: readonly Parameter[], options: ExponentialMovingAverageOptions = {}) {
+  constructor(
+    params: readonly Parameter[],
+    options: ExponentialMovingAverageOptions = {},
+  ) {
     const where = "ExponentialMovingAverage";
     this.params = checkParams(where, params);
     const { decay, warmup } = checkEmaOptions(where, options);
     this.decay = decay;
     this.warmup = warmup;
-    this.averageArrays = this.params.map((param) => Float64Array.from(param.data));
+    this.averageArrays = this.params.map((param) =>
+      Float64Array.from(param.data),
+    );
   }
 
   /** Updates since construction (n). */
@@ -101,7 +117,9 @@ export class ExponentialMovingAverage {
     this.checkLengths("ExponentialMovingAverage.update", this.params);
     this.updates += 1;
     const n = this.updates;
-    const beta = this.warmup ? Math.min(this.decay, (1 + n) / (10 + n)) : this.decay;
+    const beta = this.warmup
+      ? Math.min(this.decay, (1 + n) / (10 + n))
+      : this.decay;
     this.params.forEach((param, p) => {
       const theta = param.data;
       const a = this.averageArrays[p];
@@ -126,9 +144,13 @@ export class ExponentialMovingAverage {
    */
   restore(): void {
     if (this.backup === null) {
-      throw new Error("ExponentialMovingAverage.restore: the averages are not applied, so there is nothing to restore. Call applyTo() first.");
+      throw new Error(
+        "ExponentialMovingAverage.restore: the averages are not applied, so there is nothing to restore. Call applyTo() first.",
+      );
     }
-    this.params.forEach((param, p) => param.data.set((this.backup as Float64Array[])[p]));
+    this.params.forEach((param, p) =>
+      param.data.set((this.backup as Float64Array[])[p]),
+    );
     this.backup = null;
   }
 
@@ -172,19 +194,39 @@ export class ExponentialMovingAverage {
     const fail = (problem: string, fix: string): never => {
       throw new StateDictError(`${where}: ${problem}. ${fix}`);
     };
-    if (dict === null || typeof dict !== "object" || dict.format !== FORMAT || dict.version !== VERSION) {
-      fail(`expected a state dict of format "${FORMAT}" version ${VERSION}, got ${describeValue(dict)}`, "Pass what stateDict() returned");
+    if (
+      dict === null ||
+      typeof dict !== "object" ||
+      dict.format !== FORMAT ||
+      dict.version !== VERSION
+    ) {
+      fail(
+        `expected a state dict of format "${FORMAT}" version ${VERSION}, got ${describeValue(dict)}`,
+        "Pass what stateDict() returned",
+      );
     }
     let options = { decay: 0, warmup: false };
     try {
-      options = checkEmaOptions(where, { decay: dict.decay, warmup: dict.warmup });
+      options = checkEmaOptions(where, {
+        decay: dict.decay,
+        warmup: dict.warmup,
+      });
     } catch (error) {
-      fail(`its options are invalid: ${(error as Error).message}`, "Save the state again");
+      fail(
+        `its options are invalid: ${(error as Error).message}`,
+        "Save the state again",
+      );
     }
     if (!Number.isInteger(dict.numUpdates) || dict.numUpdates < 0) {
-      fail(`numUpdates must be an integer >= 0, got ${describeValue(dict.numUpdates)}`, "Pass what stateDict() returned");
+      fail(
+        `numUpdates must be an integer >= 0, got ${describeValue(dict.numUpdates)}`,
+        "Pass what stateDict() returned",
+      );
     }
-    if (!Array.isArray(dict.averages) || dict.averages.length !== this.params.length) {
+    if (
+      !Array.isArray(dict.averages) ||
+      dict.averages.length !== this.params.length
+    ) {
       fail(
         `the state holds ${describeValue(dict.averages?.length)} averages but this average has ${this.params.length} parameters`,
         "Load it into an average built on the same parameters",
@@ -192,7 +234,10 @@ export class ExponentialMovingAverage {
     }
     const averages = dict.averages.map((encoded, p) => {
       const a = decodeArray(encoded, `averages[${p}]`, fail);
-      if (!(a instanceof Float64Array) || a.length !== this.params[p].data.length) {
+      if (
+        !(a instanceof Float64Array) ||
+        a.length !== this.params[p].data.length
+      ) {
         fail(
           `averages[${p}] must be float64 with ${this.params[p].data.length} elements like its parameter, got ${describeValue(a)}`,
           "Load it into an average built on parameters of the same shapes",
@@ -230,24 +275,35 @@ export class ExponentialMovingAverage {
 
 function checkParams(where: string, params: readonly Parameter[]): Parameter[] {
   if (!Array.isArray(params) || params.length === 0) {
-    throw new TypeError(`${where}: params must be a non-empty array of Parameter, got ${describeValue(params)}. Pass [w, b, ...].`);
+    throw new TypeError(
+      `${where}: params must be a non-empty array of Parameter, got ${describeValue(params)}. Pass [w, b, ...].`,
+    );
   }
   params.forEach((param: unknown, index) => {
     if (!(param instanceof Parameter)) {
-      throw new TypeError(`${where}: params[${index}] must be a Parameter, got ${describeValue(param)}. Wrap arrays with new Parameter(data).`);
+      throw new TypeError(
+        `${where}: params[${index}] must be a Parameter, got ${describeValue(param)}. Wrap arrays with new Parameter(data).`,
+      );
     }
   });
   return [...params];
 }
 
-function checkEmaOptions(where: string, options: ExponentialMovingAverageOptions): { decay: number; warmup: boolean } {
+function checkEmaOptions(
+  where: string,
+  options: ExponentialMovingAverageOptions,
+): { decay: number; warmup: boolean } {
   if (options === null || typeof options !== "object") {
-    throw new TypeError(`${where}: options must be an object, got ${describeValue(options)}. Pass { decay: 0.999 }.`);
+    throw new TypeError(
+      `${where}: options must be an object, got ${describeValue(options)}. Pass { decay: 0.999 }.`,
+    );
   }
   const { decay = 0.999, warmup = false, ...rest } = options;
   const unknown = Object.keys(rest)[0];
   if (unknown !== undefined) {
-    throw new TypeError(`${where}: unknown option "${unknown}". Valid options: decay, warmup.`);
+    throw new TypeError(
+      `${where}: unknown option "${unknown}". Valid options: decay, warmup.`,
+    );
   }
   checkOption(where, "decay", DECAY_SPEC, decay);
   checkOption(where, "warmup", WARMUP_SPEC, warmup);

@@ -8,7 +8,8 @@ export interface EncodedArray {
   base64: string;
 }
 
-const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const ALPHABET =
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const LOOKUP = new Int16Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
 
@@ -65,7 +66,11 @@ export function decodeArray(
     for (let k = 0; k < 4; k++) {
       const code = base64.charCodeAt(i + k);
       const sextet = base64[i + k] === "=" ? 0 : code < 128 ? LOOKUP[code] : -1;
-      if (sextet < 0) fail(`${where} holds a character that is not base64 at ${i + k}`, "Save the state again");
+      if (sextet < 0)
+        fail(
+          `${where} holds a character that is not base64 at ${i + k}`,
+          "Save the state again",
+        );
       triple = (triple << 6) | sextet;
     }
     if (out < byteLength) bytes[out++] = (triple >> 16) & 255;
@@ -76,17 +81,25 @@ export function decodeArray(
 }
 
 function toLittleEndianBytes(array: FloatArray): Uint8Array {
-  const bytes = new Uint8Array(array.buffer.slice(array.byteOffset, array.byteOffset + array.byteLength));
+  const bytes = new Uint8Array(
+    array.buffer.slice(array.byteOffset, array.byteOffset + array.byteLength),
+  );
   if (!LITTLE_ENDIAN) reverseWords(bytes, array.BYTES_PER_ELEMENT);
   return bytes;
 }
 
-function fromLittleEndianBytes(bytes: Uint8Array, dtype: "float32" | "float64"): FloatArray {
+function fromLittleEndianBytes(
+  bytes: Uint8Array,
+  dtype: "float32" | "float64",
+): FloatArray {
   const width = dtype === "float32" ? 4 : 8;
   if (!LITTLE_ENDIAN) reverseWords(bytes, width);
-  return dtype === "float32" ? new Float32Array(bytes.buffer) : new Float64Array(bytes.buffer);
+  return dtype === "float32"
+    ? new Float32Array(bytes.buffer)
+    : new Float64Array(bytes.buffer);
 }
 
 function reverseWords(bytes: Uint8Array, width: number): void {
-  for (let i = 0; i < bytes.length; i += width) bytes.subarray(i, i + width).reverse();
+  for (let i = 0; i < bytes.length; i += width)
+    bytes.subarray(i, i + width).reverse();
 }

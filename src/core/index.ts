@@ -1,4 +1,9 @@
-export { Parameter, isFloatArray, type FloatArray, type ParameterOptions } from "./parameter.js";
+export {
+  Parameter,
+  isFloatArray,
+  type FloatArray,
+  type ParameterOptions,
+} from "./parameter.js";
 export {
   Optimizer,
   type BaseOptions,
@@ -14,7 +19,11 @@ export {
   type KernelBackend,
   type KernelBackendSetting,
 } from "./wasm/runtime.js";
-export { StateDictError, type OptionSpec, type OptionSpecs } from "./validation.js";
+export {
+  StateDictError,
+  type OptionSpec,
+  type OptionSpecs,
+} from "./validation.js";
 export { SGD, type SGDOptions } from "./algorithms/sgd.js";
 export { Adagrad, type AdagradOptions } from "./algorithms/adagrad.js";
 export { Adadelta, type AdadeltaOptions } from "./algorithms/adadelta.js";
@@ -23,7 +32,12 @@ export { Adam, AdamW, type AdamOptions } from "./algorithms/adam.js";
 export { Adamax, type AdamaxOptions } from "./algorithms/adamax.js";
 export { NAdam, type NAdamOptions } from "./algorithms/nadam.js";
 export { RAdam, type RAdamOptions } from "./algorithms/radam.js";
-export { AdaBound, AMSBound, AdaBoundW, type AdaBoundOptions } from "./algorithms/adabound.js";
+export {
+  AdaBound,
+  AMSBound,
+  AdaBoundW,
+  type AdaBoundOptions,
+} from "./algorithms/adabound.js";
 export {
   algorithms,
   algorithmNames,
@@ -32,4 +46,7 @@ export {
   type AlgorithmInfo,
   type OptionInfo,
 } from "./registry.js";
-export { effectiveLearningRate, type EffectiveLrSummary } from "./effective-lr.js";
+export {
+  effectiveLearningRate,
+  type EffectiveLrSummary,
+} from "./effective-lr.js";

@@ -51,7 +51,10 @@ export type ParamGroupInput<O> = Partial<O> & { params: readonly Parameter[] };
  * A parameter group: its parameters and the options in force for them.
  * Other keys (a scheduler's `initialLr`, say) are kept and saved with the state.
  */
-export type ParamGroup<O> = O & { params: Parameter[]; [extra: string]: unknown };
+export type ParamGroup<O> = O & {
+  params: Parameter[];
+  [extra: string]: unknown;
+};
 
 /** Per-parameter optimizer state. */
 export interface ParamState {
@@ -74,7 +77,11 @@ export interface OptimizerStateDict {
   /** State by global parameter index; parameters that never stepped are absent. */
   state: Record<
     string,
-    { step: number; scalars: Record<string, number>; buffers: Record<string, EncodedArray> }
+    {
+      step: number;
+      scalars: Record<string, number>;
+      buffers: Record<string, EncodedArray>;
+    }
   >;
 }
 
@@ -135,11 +142,17 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       );
     }
     this.skipNonFinite = skipNonFinite;
-    this.onWarning = onWarning ?? ((message) => globalThis.console?.warn(message));
-    this.defaults = resolveOptions(where, description.specs, hyper) as unknown as O;
+    this.onWarning =
+      onWarning ?? ((message) => globalThis.console?.warn(message));
+    this.defaults = resolveOptions(
+      where,
+      description.specs,
+      hyper,
+    ) as unknown as O;
     this.checkCombination(this.defaults, where);
 
-    for (const group of normalizeGroups(where, params)) this.addParamGroup(group);
+    for (const group of normalizeGroups(where, params))
+      this.addParamGroup(group);
   }
 
   /** Lowercase algorithm name, e.g. `"adam"`. */
@@ -184,7 +197,11 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       this.defaults as unknown as Record<string, unknown>,
     );
     this.checkCombination(resolved as unknown as O, where);
-    const full = { ...overrides, ...resolved, params: [...params] } as ParamGroup<O>;
+    const full = {
+      ...overrides,
+      ...resolved,
+      params: [...params],
+    } as ParamGroup<O>;
     this.initGroup(full);
     this.paramGroups.push(full);
   }
@@ -260,7 +277,11 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
           for (const [name, buffer] of Object.entries(entry.buffers)) {
             buffers[name] = encodeArray(buffer);
           }
-          state[String(index)] = { step: entry.step, scalars: { ...entry.scalars }, buffers };
+          state[String(index)] = {
+            step: entry.step,
+            scalars: { ...entry.scalars },
+            buffers,
+          };
         }
         return index++;
       });
@@ -288,7 +309,10 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       throw new StateDictError(`${where}: ${problem}. ${fix}`);
     };
     if (dict === null || typeof dict !== "object") {
-      fail(`expected a state dict object, got ${describeValue(dict)}`, "Pass what stateDict() returned");
+      fail(
+        `expected a state dict object, got ${describeValue(dict)}`,
+        "Pass what stateDict() returned",
+      );
     }
     if (dict.format !== STATE_FORMAT || dict.version !== STATE_VERSION) {
       fail(
@@ -302,7 +326,10 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         `Load it into createOptimizer("${dict.algorithm}", ...) instead`,
       );
     }
-    if (!Array.isArray(dict.paramGroups) || dict.paramGroups.length !== this.paramGroups.length) {
+    if (
+      !Array.isArray(dict.paramGroups) ||
+      dict.paramGroups.length !== this.paramGroups.length
+    ) {
       fail(
         `the state dict has ${describeValue(dict.paramGroups?.length)} parameter groups but this optimizer has ${this.paramGroups.length}`,
         "Build the optimizer with the same groups as the one that was saved",
@@ -316,18 +343,24 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     for (const [key, entry] of Object.entries(dict.state ?? {})) {
       const param = params[Number(key)];
       if (param === undefined) {
-        fail(`state entry ${key} has no parameter (this optimizer has ${params.length})`, "Build the optimizer with the same parameters");
+        fail(
+          `state entry ${key} has no parameter (this optimizer has ${params.length})`,
+          "Build the optimizer with the same parameters",
+        );
       }
       newState.set(param, this.decodeParamState(entry, param, key, fail));
     }
 
     this.paramGroups.forEach((group, g) => {
-      for (const key of Object.keys(group)) if (key !== "params") delete group[key];
+      for (const key of Object.keys(group))
+        if (key !== "params") delete group[key];
       Object.assign(group, newGroups[g]);
     });
     this.state.clear();
     for (const [param, entry] of newState) this.state.set(param, entry);
-    this.skippedSteps = Number.isInteger(dict.skippedSteps) ? dict.skippedSteps : 0;
+    this.skippedSteps = Number.isInteger(dict.skippedSteps)
+      ? dict.skippedSteps
+      : 0;
   }
 
   /**
@@ -343,7 +376,11 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         if (param.grad === null) continue;
         let state = this.state.get(param);
         if (state === undefined) {
-          state = { step: 0, buffers: this.initState(param, group), scalars: {} };
+          state = {
+            step: 0,
+            buffers: this.initState(param, group),
+            scalars: {},
+          };
           this.state.set(param, state);
         }
         const kernels = float32Kernels(param.data);
@@ -366,7 +403,10 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   }
 
   /** Creates the buffers of one parameter, at its first step. */
-  protected abstract initState(param: Parameter, group: ParamGroup<O>): Record<string, FloatArray>;
+  protected abstract initState(
+    param: Parameter,
+    group: ParamGroup<O>,
+  ): Record<string, FloatArray>;
 
   /**
    * Updates `theta` in place from `grad` for one parameter; `state.step` already
@@ -403,7 +443,11 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         const param = params[p];
         if (param.grad === null) continue;
         const label = param.name ? `"${param.name}"` : `${p} of group ${g}`;
-        checkGradMatches(param.data, param.grad, `${where}: parameter ${label}`);
+        checkGradMatches(
+          param.data,
+          param.grad,
+          `${where}: parameter ${label}`,
+        );
         const buffers = this.state.get(param)?.buffers;
         for (const name in buffers) {
           if (buffers[name].length !== param.data.length) {
@@ -413,7 +457,10 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
             );
           }
         }
-        const bad = float32Kernels(param.grad)?.firstNonFinite(param.grad as Float32Array) ?? firstNonFinite(param.grad);
+        const bad =
+          float32Kernels(param.grad)?.firstNonFinite(
+            param.grad as Float32Array,
+          ) ?? firstNonFinite(param.grad);
         if (bad < 0) continue;
         if (this.skipNonFinite) {
           this.skippedSteps += 1;
@@ -441,7 +488,10 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     fail: (problem: string, fix: string) => never,
   ): Record<string, unknown> {
     if (saved === null || typeof saved !== "object") {
-      fail(`paramGroups[${index}] is ${describeValue(saved)}, not an object`, "Pass what stateDict() returned");
+      fail(
+        `paramGroups[${index}] is ${describeValue(saved)}, not an object`,
+        "Pass what stateDict() returned",
+      );
     }
     const { params, ...options } = saved as Record<string, unknown>;
     if (!Array.isArray(params) || params.length !== current.params.length) {
@@ -452,10 +502,14 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     }
     const where = `${this.description.displayName}.loadStateDict group ${index}`;
     try {
-      for (const [name, spec] of this.specEntries) checkOption(where, name, spec, options[name]);
+      for (const [name, spec] of this.specEntries)
+        checkOption(where, name, spec, options[name]);
       this.checkCombination(options as unknown as O, where);
     } catch (error) {
-      fail(`group ${index} holds an invalid option: ${(error as Error).message}`, "Save the state again");
+      fail(
+        `group ${index} holds an invalid option: ${(error as Error).message}`,
+        "Save the state again",
+      );
     }
     return cloneJson(options);
   }
@@ -468,10 +522,15 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   ): ParamState {
     const { step, scalars, buffers } = (entry ?? {}) as Record<string, unknown>;
     if (!Number.isInteger(step) || (step as number) < 0) {
-      fail(`state ${key} has step ${describeValue(step)}, not an integer >= 0`, "Pass what stateDict() returned");
+      fail(
+        `state ${key} has step ${describeValue(step)}, not an integer >= 0`,
+        "Pass what stateDict() returned",
+      );
     }
     const decoded: Record<string, FloatArray> = {};
-    for (const [name, encoded] of Object.entries((buffers ?? {}) as Record<string, EncodedArray>)) {
+    for (const [name, encoded] of Object.entries(
+      (buffers ?? {}) as Record<string, EncodedArray>,
+    )) {
       if (!this.description.buffers.includes(name)) {
         fail(
           `state ${key} has a buffer "${name}", which ${this.description.displayName} does not keep (it keeps ${this.description.buffers.join(", ")})`,
@@ -479,7 +538,10 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         );
       }
       const array = decodeArray(encoded, `state ${key} buffer ${name}`, fail);
-      if (dtypeOf(array) !== dtypeOf(param.data) || array.length !== param.data.length) {
+      if (
+        dtypeOf(array) !== dtypeOf(param.data) ||
+        array.length !== param.data.length
+      ) {
         fail(
           `state ${key} buffer "${name}" is ${dtypeOf(array)}[${array.length}] but parameter ${key} is ${dtypeOf(param.data)}[${param.data.length}]`,
           "Load the state into parameters of the same shape and element type",
@@ -488,8 +550,14 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       decoded[name] = array;
     }
     const numbers: Record<string, number> = {};
-    for (const [name, value] of Object.entries((scalars ?? {}) as Record<string, unknown>)) {
-      if (typeof value !== "number") fail(`state ${key} scalar "${name}" is ${describeValue(value)}`, "Pass what stateDict() returned");
+    for (const [name, value] of Object.entries(
+      (scalars ?? {}) as Record<string, unknown>,
+    )) {
+      if (typeof value !== "number")
+        fail(
+          `state ${key} scalar "${name}" is ${describeValue(value)}`,
+          "Pass what stateDict() returned",
+        );
       numbers[name] = value;
     }
     return { step: step as number, buffers: decoded, scalars: numbers };
@@ -515,7 +583,14 @@ function normalizeGroups<O>(
         `got ${describeValue(params)}. Pass [new Parameter(data), ...].`,
     );
   }
-  const allGroups = params.every((p) => !(p instanceof Parameter) && !isFloatArray(p) && typeof p === "object" && p !== null && "params" in p);
+  const allGroups = params.every(
+    (p) =>
+      !(p instanceof Parameter) &&
+      !isFloatArray(p) &&
+      typeof p === "object" &&
+      p !== null &&
+      "params" in p,
+  );
   if (allGroups) return params as ParamGroupInput<O>[];
   return [{ params: params as Parameter[] } as unknown as ParamGroupInput<O>];
 }

@@ -51,7 +51,10 @@ export class Parameter {
     }
     const shape = options.shape ?? [data.length];
     const size = shape.reduce((product, n) => product * n, 1);
-    if (!shape.every((n) => Number.isInteger(n) && n >= 0) || size !== data.length) {
+    if (
+      !shape.every((n) => Number.isInteger(n) && n >= 0) ||
+      size !== data.length
+    ) {
       throw new RangeError(
         `Parameter${options.name ? ` "${options.name}"` : ""}: shape [${shape.join(", ")}] ` +
           `must hold exactly data.length = ${data.length} elements, got ${size}. ` +
@@ -60,7 +63,9 @@ export class Parameter {
     }
     const grad =
       options.grad === undefined
-        ? (new (data.constructor as FloatArrayConstructor)(data.length) as FloatArray)
+        ? (new (data.constructor as FloatArrayConstructor)(
+            data.length,
+          ) as FloatArray)
         : options.grad;
     const label = options.name ? `Parameter "${options.name}"` : "Parameter";
     if (grad !== null) checkGradMatches(data, grad, label);
@@ -93,7 +98,10 @@ export class Parameter {
    * w.grad!.set(gradient);   // a Float32Array of 7840 elements
    * ```
    */
-  static allocate(length: number, options: Omit<ParameterOptions, "grad"> = {}): Parameter {
+  static allocate(
+    length: number,
+    options: Omit<ParameterOptions, "grad"> = {},
+  ): Parameter {
     if (!Number.isInteger(length) || length < 0) {
       throw new RangeError(
         `Parameter.allocate: length must be an integer >= 0, got ${describeValue(length)}. ` +
@@ -102,12 +110,16 @@ export class Parameter {
     }
     const arena = loadFloat32Kernels()?.arena;
     const dataBlock = arena?.allocate(length) ?? null;
-    const gradBlock = dataBlock === null ? null : arena?.allocate(length) ?? null;
+    const gradBlock =
+      dataBlock === null ? null : (arena?.allocate(length) ?? null);
     if (dataBlock === null || gradBlock === null) {
       dataBlock?.free();
       return new Parameter(new Float32Array(length), options);
     }
-    const param = new Parameter(dataBlock.view(), { ...options, grad: gradBlock.view() });
+    const param = new Parameter(dataBlock.view(), {
+      ...options,
+      grad: gradBlock.view(),
+    });
     attachBlock(param, "data", dataBlock);
     attachBlock(param, "grad", gradBlock);
     return param;

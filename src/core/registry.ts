@@ -1,6 +1,15 @@
-import type { Optimizer, OptimizerSettings, ParamGroupInput } from "./optimizer.js";
+import type {
+  Optimizer,
+  OptimizerSettings,
+  ParamGroupInput,
+} from "./optimizer.js";
 import type { Parameter } from "./parameter.js";
-import { type OptionSpec, type OptionSpecs, describeRange, checkOptionNames } from "./validation.js";
+import {
+  type OptionSpec,
+  type OptionSpecs,
+  describeRange,
+  checkOptionNames,
+} from "./validation.js";
 import { SGD } from "./algorithms/sgd.js";
 import { Adagrad } from "./algorithms/adagrad.js";
 import { Adadelta } from "./algorithms/adadelta.js";
@@ -11,7 +20,8 @@ import { NAdam } from "./algorithms/nadam.js";
 import { RAdam } from "./algorithms/radam.js";
 import { AdaBound, AdaBoundW, AMSBound } from "./algorithms/adabound.js";
 
-type Params = readonly Parameter[] | readonly ParamGroupInput<Record<string, unknown>>[];
+type Params =
+  readonly Parameter[] | readonly ParamGroupInput<Record<string, unknown>>[];
 type OptimizerClass = {
   new (params: Params, options: Record<string, unknown>): Optimizer<never>;
   readonly specs: OptionSpecs;
@@ -46,7 +56,11 @@ interface Entry {
 }
 
 const ENTRIES: Readonly<Record<string, Entry>> = {
-  sgd: { cls: SGD as unknown as OptimizerClass, summary: "stochastic gradient descent, with optional momentum, dampening and Nesterov momentum" },
+  sgd: {
+    cls: SGD as unknown as OptimizerClass,
+    summary:
+      "stochastic gradient descent, with optional momentum, dampening and Nesterov momentum",
+  },
   momentum: {
     cls: SGD as unknown as OptimizerClass,
     summary: "SGD with momentum 0.9",
@@ -57,25 +71,64 @@ const ENTRIES: Readonly<Record<string, Entry>> = {
     summary: "SGD with Nesterov momentum 0.9",
     aliasOf: { name: "sgd", options: { momentum: 0.9, nesterov: true } },
   },
-  adagrad: { cls: Adagrad as unknown as OptimizerClass, summary: "per-coordinate rates from the sum of squared gradients" },
-  adadelta: { cls: Adadelta as unknown as OptimizerClass, summary: "unit-corrected steps from running averages of squared gradients and updates" },
-  rmsprop: { cls: RMSprop as unknown as OptimizerClass, summary: "gradient divided by a running root mean square, optionally centered, with momentum" },
-  adam: { cls: Adam as unknown as OptimizerClass, summary: "running averages of the gradient and its square, bias-corrected" },
+  adagrad: {
+    cls: Adagrad as unknown as OptimizerClass,
+    summary: "per-coordinate rates from the sum of squared gradients",
+  },
+  adadelta: {
+    cls: Adadelta as unknown as OptimizerClass,
+    summary:
+      "unit-corrected steps from running averages of squared gradients and updates",
+  },
+  rmsprop: {
+    cls: RMSprop as unknown as OptimizerClass,
+    summary:
+      "gradient divided by a running root mean square, optionally centered, with momentum",
+  },
+  adam: {
+    cls: Adam as unknown as OptimizerClass,
+    summary: "running averages of the gradient and its square, bias-corrected",
+  },
   amsgrad: {
     cls: Adam as unknown as OptimizerClass,
     summary: "Adam with the running maximum of the squared-gradient average",
     aliasOf: { name: "adam", options: { amsgrad: true } },
   },
-  adamw: { cls: AdamW as unknown as OptimizerClass, summary: "Adam with weight decay decoupled from the gradient" },
-  adamax: { cls: Adamax as unknown as OptimizerClass, summary: "Adam with an infinity-norm second moment" },
-  nadam: { cls: NAdam as unknown as OptimizerClass, summary: "Adam with Nesterov momentum and Dozat's momentum schedule" },
-  radam: { cls: RAdam as unknown as OptimizerClass, summary: "Adam with a rectified adaptive rate, plain momentum in early steps" },
-  adabound: { cls: AdaBound as unknown as OptimizerClass, summary: "Adam with step sizes clipped into bounds that close in on SGD" },
-  amsbound: { cls: AMSBound as unknown as OptimizerClass, summary: "AdaBound with AMSGrad's maximum of the squared-gradient average" },
-  adaboundw: { cls: AdaBoundW as unknown as OptimizerClass, summary: "AdaBound with decoupled weight decay" },
+  adamw: {
+    cls: AdamW as unknown as OptimizerClass,
+    summary: "Adam with weight decay decoupled from the gradient",
+  },
+  adamax: {
+    cls: Adamax as unknown as OptimizerClass,
+    summary: "Adam with an infinity-norm second moment",
+  },
+  nadam: {
+    cls: NAdam as unknown as OptimizerClass,
+    summary: "Adam with Nesterov momentum and Dozat's momentum schedule",
+  },
+  radam: {
+    cls: RAdam as unknown as OptimizerClass,
+    summary:
+      "Adam with a rectified adaptive rate, plain momentum in early steps",
+  },
+  adabound: {
+    cls: AdaBound as unknown as OptimizerClass,
+    summary: "Adam with step sizes clipped into bounds that close in on SGD",
+  },
+  amsbound: {
+    cls: AMSBound as unknown as OptimizerClass,
+    summary: "AdaBound with AMSGrad's maximum of the squared-gradient average",
+  },
+  adaboundw: {
+    cls: AdaBoundW as unknown as OptimizerClass,
+    summary: "AdaBound with decoupled weight decay",
+  },
 };
 
-function describeOptions(specs: OptionSpecs, preset: Readonly<Record<string, unknown>>): OptionInfo[] {
+function describeOptions(
+  specs: OptionSpecs,
+  preset: Readonly<Record<string, unknown>>,
+): OptionInfo[] {
   return Object.entries(specs).map(([name, spec]) => ({
     name,
     type: spec.type,
@@ -131,7 +184,10 @@ export function createOptimizer(
     );
   }
   const entry = ENTRIES[name.toLowerCase()];
-  checkOptionNames(`createOptimizer("${name}")`, entry.cls.specs, options, ["skipNonFinite", "onWarning"]);
+  checkOptionNames(`createOptimizer("${name}")`, entry.cls.specs, options, [
+    "skipNonFinite",
+    "onWarning",
+  ]);
   const merged = { ...(entry.aliasOf?.options ?? {}), ...options };
   return new entry.cls(params, merged) as unknown as Optimizer;
 }

@@ -46,10 +46,12 @@ export class StateDictError extends Error {
 /** Formats a value for an error message: numbers and strings as written, other things by kind. */
 export function describeValue(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (typeof value === "number" || typeof value === "boolean")
+    return String(value);
   if (value === null || value === undefined) return String(value);
   if (ArrayBuffer.isView(value)) {
-    const length = (value as unknown as { length?: number }).length ?? value.byteLength;
+    const length =
+      (value as unknown as { length?: number }).length ?? value.byteLength;
     return `${value.constructor.name}(${length})`;
   }
   if (Array.isArray(value)) {
@@ -71,18 +73,26 @@ export function describeRange(spec: OptionSpec): string {
     const close = spec.exclusiveMax ? ")" : "]";
     return `${kind} in ${open}${min}, ${max}${close}`;
   }
-  if (min !== undefined) return `${kind} ${spec.exclusiveMin ? ">" : ">="} ${min}`;
-  if (max !== undefined) return `${kind} ${spec.exclusiveMax ? "<" : "<="} ${max}`;
+  if (min !== undefined)
+    return `${kind} ${spec.exclusiveMin ? ">" : ">="} ${min}`;
+  if (max !== undefined)
+    return `${kind} ${spec.exclusiveMax ? "<" : "<="} ${max}`;
   return `a finite ${kind.replace(/^an? /, "")}`;
 }
 
 function isInRange(spec: NumberOptionSpec, value: number): boolean {
   if (!Number.isFinite(value)) return false;
   if (spec.integer && !Number.isInteger(value)) return false;
-  if (spec.min !== undefined && (spec.exclusiveMin ? value <= spec.min : value < spec.min)) {
+  if (
+    spec.min !== undefined &&
+    (spec.exclusiveMin ? value <= spec.min : value < spec.min)
+  ) {
     return false;
   }
-  if (spec.max !== undefined && (spec.exclusiveMax ? value >= spec.max : value > spec.max)) {
+  if (
+    spec.max !== undefined &&
+    (spec.exclusiveMax ? value >= spec.max : value > spec.max)
+  ) {
     return false;
   }
   return true;
@@ -90,7 +100,8 @@ function isInRange(spec: NumberOptionSpec, value: number): boolean {
 
 function suggestion(name: string, spec: OptionSpec): string {
   if (spec.type === "boolean") return `Pass ${name}: true or ${name}: false.`;
-  if (spec.type === "betas") return `Try ${name}: [${spec.default.join(", ")}].`;
+  if (spec.type === "betas")
+    return `Try ${name}: [${spec.default.join(", ")}].`;
   return `Try ${name}: ${spec.default ?? spec.example}.`;
 }
 
@@ -98,32 +109,49 @@ function suggestion(name: string, spec: OptionSpec): string {
  * Checks one option value against its spec.
  * @throws TypeError for a value of the wrong type, RangeError for one out of range.
  */
-export function checkOption(where: string, name: string, spec: OptionSpec, value: unknown): void {
+export function checkOption(
+  where: string,
+  name: string,
+  spec: OptionSpec,
+  value: unknown,
+): void {
   const expected = describeRange(spec);
   const got = describeValue(value);
   const fix = suggestion(name, spec);
   if (spec.type === "boolean") {
     if (typeof value !== "boolean") {
-      throw new TypeError(`${where}: ${name} must be ${expected}, got ${got}. ${fix}`);
+      throw new TypeError(
+        `${where}: ${name} must be ${expected}, got ${got}. ${fix}`,
+      );
     }
     return;
   }
   if (spec.type === "betas") {
     const isPair =
-      Array.isArray(value) && value.length === 2 && value.every((b) => typeof b === "number");
+      Array.isArray(value) &&
+      value.length === 2 &&
+      value.every((b) => typeof b === "number");
     if (!isPair) {
-      throw new TypeError(`${where}: ${name} must be ${expected}, got ${got}. ${fix}`);
+      throw new TypeError(
+        `${where}: ${name} must be ${expected}, got ${got}. ${fix}`,
+      );
     }
     if (!value.every((b: number) => Number.isFinite(b) && b >= 0 && b < 1)) {
-      throw new RangeError(`${where}: ${name} must be ${expected}, got ${got}. ${fix}`);
+      throw new RangeError(
+        `${where}: ${name} must be ${expected}, got ${got}. ${fix}`,
+      );
     }
     return;
   }
   if (typeof value !== "number") {
-    throw new TypeError(`${where}: ${name} must be ${expected}, got ${got}. ${fix}`);
+    throw new TypeError(
+      `${where}: ${name} must be ${expected}, got ${got}. ${fix}`,
+    );
   }
   if (!isInRange(spec, value)) {
-    throw new RangeError(`${where}: ${name} must be ${expected}, got ${got}. ${fix}`);
+    throw new RangeError(
+      `${where}: ${name} must be ${expected}, got ${got}. ${fix}`,
+    );
   }
 }
 
@@ -198,6 +226,10 @@ export function resolveOptions(
 }
 
 /** Raises a RangeError for a combination of options that cannot work together. */
-export function invalidCombination(where: string, problem: string, fix: string): never {
+export function invalidCombination(
+  where: string,
+  problem: string,
+  fix: string,
+): never {
   throw new RangeError(`${where}: ${problem}. ${fix}`);
 }

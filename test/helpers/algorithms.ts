@@ -25,7 +25,11 @@ export const ALGORITHM_CASES: readonly AlgorithmCase[] = [
   { name: "radam", options: { lr: 0.05 } },
   { name: "adabound", options: { lr: 0.05, finalLr: 0.1 } },
   { name: "amsbound", options: { lr: 0.05, finalLr: 0.1 } },
-  { name: "adaboundw", options: { lr: 0.05, finalLr: 0.1 }, decayIgnoresLr: true },
+  {
+    name: "adaboundw",
+    options: { lr: 0.05, finalLr: 0.1 },
+    decayIgnoresLr: true,
+  },
 ];
 
 /** Curvatures of the test quadratic f(x) = ½ Σ aᵢ xᵢ². */
@@ -37,6 +41,9 @@ export function quadraticValue(x: ArrayLike<number>): number {
   return sum;
 }
 
-export function quadraticGradient(x: ArrayLike<number>, out: { [i: number]: number }): void {
+export function quadraticGradient(
+  x: ArrayLike<number>,
+  out: { [i: number]: number },
+): void {
   for (let i = 0; i < x.length; i++) out[i] = CURVATURES[i] * x[i];
 }

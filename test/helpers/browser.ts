@@ -11,7 +11,9 @@ export const CHROMIUM = "/usr/bin/chromium";
  */
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}; browser tests need it. Install it with \`apt-get install chromium\`.`);
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}; browser tests need it. Install it with \`apt-get install chromium\`.`,
+    );
   }
   return chromium.launch({
     executablePath: CHROMIUM,

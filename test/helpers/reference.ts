@@ -2,7 +2,12 @@ import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const REFERENCE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "reference");
+export const REFERENCE_DIR = join(
+  dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "fixtures",
+  "reference",
+);
 
 export interface TensorSpec {
   shape: number[];
@@ -41,9 +46,18 @@ export interface OptimizerFile {
 /** Optimizer reference files, every file in the folder except schedules and clipping. */
 export function loadOptimizerFiles(): OptimizerFile[] {
   return readdirSync(REFERENCE_DIR)
-    .filter((file) => file.endsWith(".json") && !["schedules.json", "clipping.json"].includes(file))
+    .filter(
+      (file) =>
+        file.endsWith(".json") &&
+        !["schedules.json", "clipping.json"].includes(file),
+    )
     .sort()
-    .map((file) => JSON.parse(readFileSync(join(REFERENCE_DIR, file), "utf8")) as OptimizerFile);
+    .map(
+      (file) =>
+        JSON.parse(
+          readFileSync(join(REFERENCE_DIR, file), "utf8"),
+        ) as OptimizerFile,
+    );
 }
 
 export function loadReference<T>(file: string): T {
@@ -51,8 +65,14 @@ export function loadReference<T>(file: string): T {
 }
 
 /** The comparison rule of the reference data: |a − e| ≤ tol·max(1, |e|). */
-export function closeTo(actual: number, expected: number, tolerance: number): boolean {
-  return Math.abs(actual - expected) <= tolerance * Math.max(1, Math.abs(expected));
+export function closeTo(
+  actual: number,
+  expected: number,
+  tolerance: number,
+): boolean {
+  return (
+    Math.abs(actual - expected) <= tolerance * Math.max(1, Math.abs(expected))
+  );
 }
 
 /** Rosenbrock's gradient in the operation order the reference data prescribes. */

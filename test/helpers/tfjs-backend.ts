@@ -19,7 +19,9 @@ let wasmPathsSet = false;
 export async function useBackend(name: TestBackend): Promise<void> {
   if (name === "wasm" && !wasmPathsSet) {
     tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
-    setWasmPaths(`${dirname(require.resolve("@tensorflow/tfjs-backend-wasm"))}/`);
+    setWasmPaths(
+      `${dirname(require.resolve("@tensorflow/tfjs-backend-wasm"))}/`,
+    );
     wasmPathsSet = true;
   }
   if (!(await tf.setBackend(name))) {

@@ -7,7 +7,13 @@ import {
   type ParamState,
 } from "../optimizer.js";
 import { type FloatArray, type Parameter, zerosLike } from "../parameter.js";
-import { betasSpec, epsSpec, lrSpec, maximizeSpec, weightDecaySpec } from "../options.js";
+import {
+  betasSpec,
+  epsSpec,
+  lrSpec,
+  maximizeSpec,
+  weightDecaySpec,
+} from "../options.js";
 import { invalidCombination } from "../validation.js";
 import { float32Kernels } from "../wasm/runtime.js";
 
@@ -49,7 +55,11 @@ function boundSpecs(amsbound: boolean) {
     },
     eps: epsSpec(1e-8),
     weightDecay: weightDecaySpec(),
-    amsbound: { type: "boolean", default: amsbound, description: "use the maximum of v (AMSBound)" },
+    amsbound: {
+      type: "boolean",
+      default: amsbound,
+      description: "use the maximum of v (AMSBound)",
+    },
     maximize: maximizeSpec,
   } as const;
 }
@@ -84,9 +94,32 @@ function boundedKernel(
   const kernels = float32Kernels(theta);
   if (kernels !== null) {
     const coefficients = [
-      stepSize, beta1, 1 - beta1, beta2, 1 - beta2, eps, lower, upper, sign, decay, decoupled, amsbound ? 1 : 0,
+      stepSize,
+      beta1,
+      1 - beta1,
+      beta2,
+      1 - beta2,
+      eps,
+      lower,
+      upper,
+      sign,
+      decay,
+      decoupled,
+      amsbound ? 1 : 0,
     ];
-    if (kernels.run("adabound", coefficients, theta, grad, state.buffers, "m", "v", amsbound ? "vMax" : undefined)) return;
+    if (
+      kernels.run(
+        "adabound",
+        coefficients,
+        theta,
+        grad,
+        state.buffers,
+        "m",
+        "v",
+        amsbound ? "vMax" : undefined,
+      )
+    )
+      return;
   }
 
   for (let i = 0; i < theta.length; i++) {
@@ -97,14 +130,23 @@ function boundedKernel(
     let vUsed = v[i];
     if (amsbound) vUsed = vMax[i] = Math.max(vMax[i], v[i]);
 
-    const s = Math.min(Math.max(stepSize / (Math.sqrt(vUsed) + eps), lower), upper);
+    const s = Math.min(
+      Math.max(stepSize / (Math.sqrt(vUsed) + eps), lower),
+      upper,
+    );
     theta[i] -= s * m[i] + decoupled * theta[i];
   }
 }
 
 abstract class BoundedAdam extends Optimizer<AdaBoundOptions> {
-  protected override initState(param: Parameter, group: ParamGroup<AdaBoundOptions>) {
-    const buffers: Record<string, FloatArray> = { m: zerosLike(param.data), v: zerosLike(param.data) };
+  protected override initState(
+    param: Parameter,
+    group: ParamGroup<AdaBoundOptions>,
+  ) {
+    const buffers: Record<string, FloatArray> = {
+      m: zerosLike(param.data),
+      v: zerosLike(param.data),
+    };
     if (group.amsbound) buffers.vMax = zerosLike(param.data);
     return buffers;
   }
@@ -121,9 +163,15 @@ abstract class BoundedAdam extends Optimizer<AdaBoundOptions> {
     group.lrAtConstruction = group.lr;
   }
 
-  protected override checkCombination(options: AdaBoundOptions, where: string): void {
+  protected override checkCombination(
+    options: AdaBoundOptions,
+    where: string,
+  ): void {
     const first = (options as ParamGroup<AdaBoundOptions>).lrAtConstruction;
-    if (first !== undefined && !(typeof first === "number" && first > 0 && Number.isFinite(first))) {
+    if (
+      first !== undefined &&
+      !(typeof first === "number" && first > 0 && Number.isFinite(first))
+    ) {
       invalidCombination(
         where,
         `lrAtConstruction must be a positive number, got ${String(first)}`,
@@ -173,10 +221,24 @@ export class AdaBound extends BoundedAdam {
     params: readonly Parameter[] | readonly ParamGroupInput<AdaBoundOptions>[],
     options: Partial<AdaBoundOptions> & OptimizerSettings = {},
   ) {
-    super({ algorithm: "adabound", displayName: "AdaBound", specs: AdaBound.specs, buffers: BUFFERS }, params, options);
+    super(
+      {
+        algorithm: "adabound",
+        displayName: "AdaBound",
+        specs: AdaBound.specs,
+        buffers: BUFFERS,
+      },
+      params,
+      options,
+    );
   }
 
-  protected override update(theta: FloatArray, grad: FloatArray, state: ParamState, group: ParamGroup<AdaBoundOptions>) {
+  protected override update(
+    theta: FloatArray,
+    grad: FloatArray,
+    state: ParamState,
+    group: ParamGroup<AdaBoundOptions>,
+  ) {
     boundedKernel(theta, grad, state, group, group.weightDecay, 0);
   }
 }
@@ -193,10 +255,24 @@ export class AMSBound extends BoundedAdam {
     params: readonly Parameter[] | readonly ParamGroupInput<AdaBoundOptions>[],
     options: Partial<AdaBoundOptions> & OptimizerSettings = {},
   ) {
-    super({ algorithm: "amsbound", displayName: "AMSBound", specs: AMSBound.specs, buffers: BUFFERS }, params, options);
+    super(
+      {
+        algorithm: "amsbound",
+        displayName: "AMSBound",
+        specs: AMSBound.specs,
+        buffers: BUFFERS,
+      },
+      params,
+      options,
+    );
   }
 
-  protected override update(theta: FloatArray, grad: FloatArray, state: ParamState, group: ParamGroup<AdaBoundOptions>) {
+  protected override update(
+    theta: FloatArray,
+    grad: FloatArray,
+    state: ParamState,
+    group: ParamGroup<AdaBoundOptions>,
+  ) {
     boundedKernel(theta, grad, state, group, group.weightDecay, 0);
   }
 }
@@ -221,10 +297,24 @@ export class AdaBoundW extends BoundedAdam {
     params: readonly Parameter[] | readonly ParamGroupInput<AdaBoundOptions>[],
     options: Partial<AdaBoundOptions> & OptimizerSettings = {},
   ) {
-    super({ algorithm: "adaboundw", displayName: "AdaBoundW", specs: AdaBoundW.specs, buffers: BUFFERS }, params, options);
+    super(
+      {
+        algorithm: "adaboundw",
+        displayName: "AdaBoundW",
+        specs: AdaBoundW.specs,
+        buffers: BUFFERS,
+      },
+      params,
+      options,
+    );
   }
 
-  protected override update(theta: FloatArray, grad: FloatArray, state: ParamState, group: ParamGroup<AdaBoundOptions>) {
+  protected override update(
+    theta: FloatArray,
+    grad: FloatArray,
+    state: ParamState,
+    group: ParamGroup<AdaBoundOptions>,
+  ) {
     boundedKernel(theta, grad, state, group, 0, group.weightDecay);
   }
 }

@@ -20,7 +20,14 @@ export interface AdadeltaOptions extends BaseOptions {
 
 const SPECS = {
   lr: lrSpec(1.0),
-  rho: { type: "number", default: 0.9, min: 0, max: 1, example: 0.9, description: "decay rate ρ" },
+  rho: {
+    type: "number",
+    default: 0.9,
+    min: 0,
+    max: 1,
+    example: 0.9,
+    description: "decay rate ρ",
+  },
   eps: epsSpec(1e-6),
   weightDecay: weightDecaySpec(),
   maximize: maximizeSpec,
@@ -62,20 +69,45 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
     params: readonly Parameter[] | readonly ParamGroupInput<AdadeltaOptions>[],
     options: Partial<AdadeltaOptions> & OptimizerSettings = {},
   ) {
-    super({ algorithm: "adadelta", displayName: "Adadelta", specs: SPECS, buffers: ["v", "u"] }, params, options);
+    super(
+      {
+        algorithm: "adadelta",
+        displayName: "Adadelta",
+        specs: SPECS,
+        buffers: ["v", "u"],
+      },
+      params,
+      options,
+    );
   }
 
   protected override initState(param: Parameter) {
     return { v: zerosLike(param.data), u: zerosLike(param.data) };
   }
 
-  protected override update(theta: FloatArray, grad: FloatArray, state: ParamState, group: ParamGroup<AdadeltaOptions>) {
+  protected override update(
+    theta: FloatArray,
+    grad: FloatArray,
+    state: ParamState,
+    group: ParamGroup<AdadeltaOptions>,
+  ) {
     const { lr, rho, eps, weightDecay, maximize } = group;
     const { v, u } = state.buffers;
     const sign = maximize ? -1 : 1;
     const kernels = float32Kernels(theta);
     const coefficients = [lr, sign, weightDecay, rho, 1 - rho, eps];
-    if (kernels?.run("adadelta", coefficients, theta, grad, state.buffers, "v", "u")) return;
+    if (
+      kernels?.run(
+        "adadelta",
+        coefficients,
+        theta,
+        grad,
+        state.buffers,
+        "v",
+        "u",
+      )
+    )
+      return;
 
     for (let i = 0; i < theta.length; i++) {
       const g = sign * grad[i] + weightDecay * theta[i];

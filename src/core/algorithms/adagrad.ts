@@ -22,7 +22,13 @@ export interface AdagradOptions extends BaseOptions {
 
 const SPECS = {
   lr: lrSpec(1e-2),
-  lrDecay: { type: "number", default: 0, min: 0, example: 0, description: "learning-rate decay per step" },
+  lrDecay: {
+    type: "number",
+    default: 0,
+    min: 0,
+    example: 0,
+    description: "learning-rate decay per step",
+  },
   weightDecay: weightDecaySpec(),
   initialAccumulatorValue: {
     type: "number",
@@ -67,22 +73,51 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     params: readonly Parameter[] | readonly ParamGroupInput<AdagradOptions>[],
     options: Partial<AdagradOptions> & OptimizerSettings = {},
   ) {
-    super({ algorithm: "adagrad", displayName: "Adagrad", specs: SPECS, buffers: ["sum"] }, params, options);
+    super(
+      {
+        algorithm: "adagrad",
+        displayName: "Adagrad",
+        specs: SPECS,
+        buffers: ["sum"],
+      },
+      params,
+      options,
+    );
   }
 
-  protected override initState(param: Parameter, group: ParamGroup<AdagradOptions>) {
-    const sum = new (param.data.constructor as Float64ArrayConstructor)(param.data.length);
+  protected override initState(
+    param: Parameter,
+    group: ParamGroup<AdagradOptions>,
+  ) {
+    const sum = new (param.data.constructor as Float64ArrayConstructor)(
+      param.data.length,
+    );
     sum.fill(group.initialAccumulatorValue);
     return { sum };
   }
 
-  protected override update(theta: FloatArray, grad: FloatArray, state: ParamState, group: ParamGroup<AdagradOptions>) {
+  protected override update(
+    theta: FloatArray,
+    grad: FloatArray,
+    state: ParamState,
+    group: ParamGroup<AdagradOptions>,
+  ) {
     const { lr, lrDecay, weightDecay, eps, maximize } = group;
     const s = state.buffers.sum;
     const sign = maximize ? -1 : 1;
     const clr = lr / (1 + (state.step - 1) * lrDecay);
     const kernels = float32Kernels(theta);
-    if (kernels?.run("adagrad", [clr, sign, weightDecay, eps], theta, grad, state.buffers, "sum")) return;
+    if (
+      kernels?.run(
+        "adagrad",
+        [clr, sign, weightDecay, eps],
+        theta,
+        grad,
+        state.buffers,
+        "sum",
+      )
+    )
+      return;
 
     for (let i = 0; i < theta.length; i++) {
       const g = sign * grad[i] + weightDecay * theta[i];

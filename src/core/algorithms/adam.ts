@@ -7,7 +7,13 @@ import {
   type ParamState,
 } from "../optimizer.js";
 import { type FloatArray, type Parameter, zerosLike } from "../parameter.js";
-import { betasSpec, epsSpec, lrSpec, maximizeSpec, weightDecaySpec } from "../options.js";
+import {
+  betasSpec,
+  epsSpec,
+  lrSpec,
+  maximizeSpec,
+  weightDecaySpec,
+} from "../options.js";
 import { float32Kernels } from "../wasm/runtime.js";
 
 /** Options of {@link Adam} and {@link AdamW}. */
@@ -26,7 +32,11 @@ function adamSpecs(defaultDecay: number) {
     betas: betasSpec,
     eps: epsSpec(1e-8),
     weightDecay: weightDecaySpec(defaultDecay),
-    amsgrad: { type: "boolean", default: false, description: "use AMSGrad's maximum of v" },
+    amsgrad: {
+      type: "boolean",
+      default: false,
+      description: "use AMSGrad's maximum of v",
+    },
     maximize: maximizeSpec,
   } as const;
 }
@@ -57,9 +67,31 @@ function adamKernel(
   const kernels = float32Kernels(theta);
   if (kernels !== null) {
     const coefficients = [
-      stepSize, beta1, 1 - beta1, beta2, 1 - beta2, 1 / sqrtC2, eps, sign, decay, shrink, amsgrad ? 1 : 0,
+      stepSize,
+      beta1,
+      1 - beta1,
+      beta2,
+      1 - beta2,
+      1 / sqrtC2,
+      eps,
+      sign,
+      decay,
+      shrink,
+      amsgrad ? 1 : 0,
     ];
-    if (kernels.run("adam", coefficients, theta, grad, state.buffers, "m", "v", amsgrad ? "vMax" : undefined)) return;
+    if (
+      kernels.run(
+        "adam",
+        coefficients,
+        theta,
+        grad,
+        state.buffers,
+        "m",
+        "v",
+        amsgrad ? "vMax" : undefined,
+      )
+    )
+      return;
   }
 
   if (shrink !== 1) for (let i = 0; i < theta.length; i++) theta[i] *= shrink;
@@ -77,8 +109,14 @@ function adamKernel(
   }
 }
 
-function adamState(param: Parameter, group: { amsgrad: boolean }): Record<string, FloatArray> {
-  const buffers: Record<string, FloatArray> = { m: zerosLike(param.data), v: zerosLike(param.data) };
+function adamState(
+  param: Parameter,
+  group: { amsgrad: boolean },
+): Record<string, FloatArray> {
+  const buffers: Record<string, FloatArray> = {
+    m: zerosLike(param.data),
+    v: zerosLike(param.data),
+  };
   if (group.amsgrad) buffers.vMax = zerosLike(param.data);
   return buffers;
 }
@@ -100,10 +138,11 @@ function adamState(param: Parameter, group: { amsgrad: boolean }): Record<string
  *
  * @throws TypeError or RangeError for an invalid option.
  * @remarks Follows PyTorch 1.13's `torch.optim.Adam`: ε is added to the
- *   bias-corrected root √(v/c2), as in the paper. Keras and TensorFlow.js add
- *   ε to the raw root (the paper's "ε-hat" form), which gives other numbers
- *   while v is small. AMSGrad takes the maximum of the raw v, as PyTorch does,
- *   not of the bias-corrected v̂.
+ *   bias-corrected root √(v/c2), as in the paper. Keras adds ε to the raw root
+ *   (the paper's "ε-hat" form), which gives other numbers while v is small;
+ *   TensorFlow.js 4.22 uses the corrected root but defaults ε to 1e-7.
+ *   AMSGrad takes the maximum of the raw v, as PyTorch does, not of the
+ *   bias-corrected v̂.
  * @example
  * ```ts
  * const w = new Parameter(new Float64Array([1]));
@@ -121,15 +160,33 @@ export class Adam extends Optimizer<AdamOptions> {
     params: readonly Parameter[] | readonly ParamGroupInput<AdamOptions>[],
     options: Partial<AdamOptions> & OptimizerSettings = {},
   ) {
-    super({ algorithm: "adam", displayName: "Adam", specs: Adam.specs, buffers: ADAM_BUFFERS }, params, options);
+    super(
+      {
+        algorithm: "adam",
+        displayName: "Adam",
+        specs: Adam.specs,
+        buffers: ADAM_BUFFERS,
+      },
+      params,
+      options,
+    );
   }
 
-  protected override initState(param: Parameter, group: ParamGroup<AdamOptions>) {
+  protected override initState(
+    param: Parameter,
+    group: ParamGroup<AdamOptions>,
+  ) {
     return adamState(param, group);
   }
 
-  protected override update(theta: FloatArray, grad: FloatArray, state: ParamState, group: ParamGroup<AdamOptions>) {
-    if (group.amsgrad && state.buffers.vMax === undefined) state.buffers.vMax = zerosLike(theta);
+  protected override update(
+    theta: FloatArray,
+    grad: FloatArray,
+    state: ParamState,
+    group: ParamGroup<AdamOptions>,
+  ) {
+    if (group.amsgrad && state.buffers.vMax === undefined)
+      state.buffers.vMax = zerosLike(theta);
     adamKernel(theta, grad, state, group, group.weightDecay, 1);
   }
 }
@@ -166,15 +223,33 @@ export class AdamW extends Optimizer<AdamOptions> {
     params: readonly Parameter[] | readonly ParamGroupInput<AdamOptions>[],
     options: Partial<AdamOptions> & OptimizerSettings = {},
   ) {
-    super({ algorithm: "adamw", displayName: "AdamW", specs: AdamW.specs, buffers: ADAM_BUFFERS }, params, options);
+    super(
+      {
+        algorithm: "adamw",
+        displayName: "AdamW",
+        specs: AdamW.specs,
+        buffers: ADAM_BUFFERS,
+      },
+      params,
+      options,
+    );
   }
 
-  protected override initState(param: Parameter, group: ParamGroup<AdamOptions>) {
+  protected override initState(
+    param: Parameter,
+    group: ParamGroup<AdamOptions>,
+  ) {
     return adamState(param, group);
   }
 
-  protected override update(theta: FloatArray, grad: FloatArray, state: ParamState, group: ParamGroup<AdamOptions>) {
-    if (group.amsgrad && state.buffers.vMax === undefined) state.buffers.vMax = zerosLike(theta);
+  protected override update(
+    theta: FloatArray,
+    grad: FloatArray,
+    state: ParamState,
+    group: ParamGroup<AdamOptions>,
+  ) {
+    if (group.amsgrad && state.buffers.vMax === undefined)
+      state.buffers.vMax = zerosLike(theta);
     adamKernel(theta, grad, state, group, 0, 1 - group.lr * group.weightDecay);
   }
 }

@@ -7,7 +7,13 @@ import {
   type ParamState,
 } from "../optimizer.js";
 import { type FloatArray, type Parameter, zerosLike } from "../parameter.js";
-import { betasSpec, epsSpec, lrSpec, maximizeSpec, weightDecaySpec } from "../options.js";
+import {
+  betasSpec,
+  epsSpec,
+  lrSpec,
+  maximizeSpec,
+  weightDecaySpec,
+} from "../options.js";
 import { float32Kernels } from "../wasm/runtime.js";
 
 /** Options of {@link Adamax}. */
@@ -59,22 +65,47 @@ export class Adamax extends Optimizer<AdamaxOptions> {
     params: readonly Parameter[] | readonly ParamGroupInput<AdamaxOptions>[],
     options: Partial<AdamaxOptions> & OptimizerSettings = {},
   ) {
-    super({ algorithm: "adamax", displayName: "Adamax", specs: SPECS, buffers: ["m", "u"] }, params, options);
+    super(
+      {
+        algorithm: "adamax",
+        displayName: "Adamax",
+        specs: SPECS,
+        buffers: ["m", "u"],
+      },
+      params,
+      options,
+    );
   }
 
   protected override initState(param: Parameter) {
     return { m: zerosLike(param.data), u: zerosLike(param.data) };
   }
 
-  protected override update(theta: FloatArray, grad: FloatArray, state: ParamState, group: ParamGroup<AdamaxOptions>) {
+  protected override update(
+    theta: FloatArray,
+    grad: FloatArray,
+    state: ParamState,
+    group: ParamGroup<AdamaxOptions>,
+  ) {
     const { lr, betas, eps, weightDecay, maximize } = group;
     const [beta1, beta2] = betas;
     const { m, u } = state.buffers;
     const sign = maximize ? -1 : 1;
     const stepSize = lr / (1 - beta1 ** state.step);
     const kernels = float32Kernels(theta);
-    const coefficients = [stepSize, beta1, 1 - beta1, beta2, eps, sign, weightDecay];
-    if (kernels?.run("adamax", coefficients, theta, grad, state.buffers, "m", "u")) return;
+    const coefficients = [
+      stepSize,
+      beta1,
+      1 - beta1,
+      beta2,
+      eps,
+      sign,
+      weightDecay,
+    ];
+    if (
+      kernels?.run("adamax", coefficients, theta, grad, state.buffers, "m", "u")
+    )
+      return;
 
     for (let i = 0; i < theta.length; i++) {
       const g = sign * grad[i] + weightDecay * theta[i];

@@ -7,7 +7,13 @@ import {
   type ParamState,
 } from "../optimizer.js";
 import { type FloatArray, type Parameter, zerosLike } from "../parameter.js";
-import { betasSpec, epsSpec, lrSpec, maximizeSpec, weightDecaySpec } from "../options.js";
+import {
+  betasSpec,
+  epsSpec,
+  lrSpec,
+  maximizeSpec,
+  weightDecaySpec,
+} from "../options.js";
 import { float32Kernels } from "../wasm/runtime.js";
 
 /** Options of {@link NAdam}. */
@@ -80,15 +86,37 @@ export class NAdam extends Optimizer<NAdamOptions> {
     params: readonly Parameter[] | readonly ParamGroupInput<NAdamOptions>[],
     options: Partial<NAdamOptions> & OptimizerSettings = {},
   ) {
-    super({ algorithm: "nadam", displayName: "NAdam", specs: SPECS, buffers: ["m", "v"] }, params, options);
+    super(
+      {
+        algorithm: "nadam",
+        displayName: "NAdam",
+        specs: SPECS,
+        buffers: ["m", "v"],
+      },
+      params,
+      options,
+    );
   }
 
   protected override initState(param: Parameter) {
     return { m: zerosLike(param.data), v: zerosLike(param.data) };
   }
 
-  protected override update(theta: FloatArray, grad: FloatArray, state: ParamState, group: ParamGroup<NAdamOptions>) {
-    const { lr, betas, eps, weightDecay, momentumDecay: psi, decoupledWeightDecay, maximize } = group;
+  protected override update(
+    theta: FloatArray,
+    grad: FloatArray,
+    state: ParamState,
+    group: ParamGroup<NAdamOptions>,
+  ) {
+    const {
+      lr,
+      betas,
+      eps,
+      weightDecay,
+      momentumDecay: psi,
+      decoupledWeightDecay,
+      maximize,
+    } = group;
     const [beta1, beta2] = betas;
     const { m, v } = state.buffers;
     const t = state.step;
@@ -106,9 +134,22 @@ export class NAdam extends Optimizer<NAdamOptions> {
     const kernels = float32Kernels(theta);
     if (kernels !== null) {
       const coefficients = [
-        gradCoef, momentCoef, beta1, 1 - beta1, beta2, 1 - beta2, 1 / Math.sqrt(c2), eps, sign, decay, shrink,
+        gradCoef,
+        momentCoef,
+        beta1,
+        1 - beta1,
+        beta2,
+        1 - beta2,
+        1 / Math.sqrt(c2),
+        eps,
+        sign,
+        decay,
+        shrink,
       ];
-      if (kernels.run("nadam", coefficients, theta, grad, state.buffers, "m", "v")) return;
+      if (
+        kernels.run("nadam", coefficients, theta, grad, state.buffers, "m", "v")
+      )
+        return;
     }
 
     if (shrink !== 1) for (let i = 0; i < theta.length; i++) theta[i] *= shrink;

@@ -7,7 +7,13 @@ import {
   type ParamState,
 } from "../optimizer.js";
 import { type FloatArray, type Parameter, zerosLike } from "../parameter.js";
-import { betasSpec, epsSpec, lrSpec, maximizeSpec, weightDecaySpec } from "../options.js";
+import {
+  betasSpec,
+  epsSpec,
+  lrSpec,
+  maximizeSpec,
+  weightDecaySpec,
+} from "../options.js";
 import { float32Kernels } from "../wasm/runtime.js";
 
 /** Options of {@link RAdam}. */
@@ -71,15 +77,30 @@ export class RAdam extends Optimizer<RAdamOptions> {
     params: readonly Parameter[] | readonly ParamGroupInput<RAdamOptions>[],
     options: Partial<RAdamOptions> & OptimizerSettings = {},
   ) {
-    super({ algorithm: "radam", displayName: "RAdam", specs: SPECS, buffers: ["m", "v"] }, params, options);
+    super(
+      {
+        algorithm: "radam",
+        displayName: "RAdam",
+        specs: SPECS,
+        buffers: ["m", "v"],
+      },
+      params,
+      options,
+    );
   }
 
   protected override initState(param: Parameter) {
     return { m: zerosLike(param.data), v: zerosLike(param.data) };
   }
 
-  protected override update(theta: FloatArray, grad: FloatArray, state: ParamState, group: ParamGroup<RAdamOptions>) {
-    const { lr, betas, eps, weightDecay, decoupledWeightDecay, maximize } = group;
+  protected override update(
+    theta: FloatArray,
+    grad: FloatArray,
+    state: ParamState,
+    group: ParamGroup<RAdamOptions>,
+  ) {
+    const { lr, betas, eps, weightDecay, decoupledWeightDecay, maximize } =
+      group;
     const [beta1, beta2] = betas;
     const { m, v } = state.buffers;
     const t = state.step;
@@ -93,15 +114,31 @@ export class RAdam extends Optimizer<RAdamOptions> {
     const rhoT = rhoInf - (2 * t * beta2 ** t) / c2;
     const rectified = rhoT > 5;
     const r = rectified
-      ? Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT))
+      ? Math.sqrt(
+          ((rhoT - 4) * (rhoT - 2) * rhoInf) /
+            ((rhoInf - 4) * (rhoInf - 2) * rhoT),
+        )
       : 0;
     const adaptiveScale = r * Math.sqrt(c2);
     const kernels = float32Kernels(theta);
     if (kernels !== null) {
       const coefficients = [
-        rectified ? 1 : 0, (lr * adaptiveScale) / c1, lr / c1, beta1, 1 - beta1, beta2, 1 - beta2, eps, sign, decay, shrink,
+        rectified ? 1 : 0,
+        (lr * adaptiveScale) / c1,
+        lr / c1,
+        beta1,
+        1 - beta1,
+        beta2,
+        1 - beta2,
+        eps,
+        sign,
+        decay,
+        shrink,
       ];
-      if (kernels.run("radam", coefficients, theta, grad, state.buffers, "m", "v")) return;
+      if (
+        kernels.run("radam", coefficients, theta, grad, state.buffers, "m", "v")
+      )
+        return;
     }
 
     if (shrink !== 1) for (let i = 0; i < theta.length; i++) theta[i] *= shrink;
@@ -110,7 +147,9 @@ export class RAdam extends Optimizer<RAdamOptions> {
       m[i] = beta1 * m[i] + (1 - beta1) * g;
       v[i] = beta2 * v[i] + (1 - beta2) * g * g;
       const mHat = m[i] / c1;
-      theta[i] -= rectified ? (lr * mHat * adaptiveScale) / (Math.sqrt(v[i]) + eps) : lr * mHat;
+      theta[i] -= rectified
+        ? (lr * mHat * adaptiveScale) / (Math.sqrt(v[i]) + eps)
+        : lr * mHat;
     }
   }
 }

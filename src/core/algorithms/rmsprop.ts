@@ -24,11 +24,28 @@ export interface RMSpropOptions extends BaseOptions {
 
 const SPECS = {
   lr: lrSpec(1e-2),
-  alpha: { type: "number", default: 0.99, min: 0, max: 1, example: 0.99, description: "decay rate α" },
+  alpha: {
+    type: "number",
+    default: 0.99,
+    min: 0,
+    max: 1,
+    example: 0.99,
+    description: "decay rate α",
+  },
   eps: epsSpec(1e-8),
   weightDecay: weightDecaySpec(),
-  momentum: { type: "number", default: 0, min: 0, example: 0.9, description: "momentum factor μ" },
-  centered: { type: "boolean", default: false, description: "divide by the centered second moment" },
+  momentum: {
+    type: "number",
+    default: 0,
+    min: 0,
+    example: 0.9,
+    description: "momentum factor μ",
+  },
+  centered: {
+    type: "boolean",
+    default: false,
+    description: "divide by the centered second moment",
+  },
   maximize: maximizeSpec,
 } as const;
 
@@ -74,21 +91,42 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     options: Partial<RMSpropOptions> & OptimizerSettings = {},
   ) {
     super(
-      { algorithm: "rmsprop", displayName: "RMSprop", specs: SPECS, buffers: ["v", "gradAvg", "momentumBuffer"] },
+      {
+        algorithm: "rmsprop",
+        displayName: "RMSprop",
+        specs: SPECS,
+        buffers: ["v", "gradAvg", "momentumBuffer"],
+      },
       params,
       options,
     );
   }
 
-  protected override initState(param: Parameter, group: ParamGroup<RMSpropOptions>) {
+  protected override initState(
+    param: Parameter,
+    group: ParamGroup<RMSpropOptions>,
+  ) {
     const buffers: Record<string, FloatArray> = { v: zerosLike(param.data) };
     if (group.centered) buffers.gradAvg = zerosLike(param.data);
     if (group.momentum > 0) buffers.momentumBuffer = zerosLike(param.data);
     return buffers;
   }
 
-  protected override update(theta: FloatArray, grad: FloatArray, state: ParamState, group: ParamGroup<RMSpropOptions>) {
-    const { lr, alpha, eps, weightDecay, momentum: mu, centered, maximize } = group;
+  protected override update(
+    theta: FloatArray,
+    grad: FloatArray,
+    state: ParamState,
+    group: ParamGroup<RMSpropOptions>,
+  ) {
+    const {
+      lr,
+      alpha,
+      eps,
+      weightDecay,
+      momentum: mu,
+      centered,
+      maximize,
+    } = group;
     const buffers = state.buffers;
     if (centered) buffers.gradAvg ??= zerosLike(theta);
     if (mu > 0) buffers.momentumBuffer ??= zerosLike(theta);
@@ -96,10 +134,32 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     const sign = maximize ? -1 : 1;
     const kernels = float32Kernels(theta);
     if (kernels !== null) {
-      const coefficients = [lr, sign, weightDecay, alpha, 1 - alpha, eps, mu, centered ? 1 : 0, mu > 0 ? 1 : 0];
+      const coefficients = [
+        lr,
+        sign,
+        weightDecay,
+        alpha,
+        1 - alpha,
+        eps,
+        mu,
+        centered ? 1 : 0,
+        mu > 0 ? 1 : 0,
+      ];
       const average = centered ? "gradAvg" : undefined;
       const momentum = mu > 0 ? "momentumBuffer" : undefined;
-      if (kernels.run("rmsprop", coefficients, theta, grad, buffers, "v", average, momentum)) return;
+      if (
+        kernels.run(
+          "rmsprop",
+          coefficients,
+          theta,
+          grad,
+          buffers,
+          "v",
+          average,
+          momentum,
+        )
+      )
+        return;
     }
 
     for (let i = 0; i < theta.length; i++) {

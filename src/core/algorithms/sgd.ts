@@ -23,10 +23,26 @@ export interface SGDOptions extends BaseOptions {
 
 const SPECS = {
   lr: lrSpec(undefined),
-  momentum: { type: "number", default: 0, min: 0, example: 0.9, description: "momentum factor μ" },
-  dampening: { type: "number", default: 0, min: 0, example: 0, description: "dampening τ" },
+  momentum: {
+    type: "number",
+    default: 0,
+    min: 0,
+    example: 0.9,
+    description: "momentum factor μ",
+  },
+  dampening: {
+    type: "number",
+    default: 0,
+    min: 0,
+    example: 0,
+    description: "dampening τ",
+  },
   weightDecay: weightDecaySpec(),
-  nesterov: { type: "boolean", default: false, description: "use Nesterov momentum" },
+  nesterov: {
+    type: "boolean",
+    default: false,
+    description: "use Nesterov momentum",
+  },
   maximize: maximizeSpec,
 } as const;
 
@@ -69,11 +85,26 @@ export class SGD extends Optimizer<SGDOptions> {
     params: readonly Parameter[] | readonly ParamGroupInput<SGDOptions>[],
     options: Partial<SGDOptions> & OptimizerSettings = {},
   ) {
-    super({ algorithm: "sgd", displayName: "SGD", specs: SPECS, buffers: ["momentumBuffer"] }, params, options);
+    super(
+      {
+        algorithm: "sgd",
+        displayName: "SGD",
+        specs: SPECS,
+        buffers: ["momentumBuffer"],
+      },
+      params,
+      options,
+    );
   }
 
-  protected override checkCombination(options: SGDOptions, where: string): void {
-    if (options.nesterov && (options.momentum <= 0 || options.dampening !== 0)) {
+  protected override checkCombination(
+    options: SGDOptions,
+    where: string,
+  ): void {
+    if (
+      options.nesterov &&
+      (options.momentum <= 0 || options.dampening !== 0)
+    ) {
       invalidCombination(
         where,
         `nesterov needs momentum > 0 and dampening 0, got momentum ${options.momentum} and dampening ${options.dampening}`,
@@ -92,11 +123,21 @@ export class SGD extends Optimizer<SGDOptions> {
     state: ParamState,
     group: ParamGroup<SGDOptions>,
   ): void {
-    const { lr, momentum: mu, dampening, weightDecay, nesterov, maximize } = group;
+    const {
+      lr,
+      momentum: mu,
+      dampening,
+      weightDecay,
+      nesterov,
+      maximize,
+    } = group;
     const sign = maximize ? -1 : 1;
     const kernels = float32Kernels(theta);
     if (mu === 0) {
-      if (kernels?.run("sgd", [lr, sign, weightDecay], theta, grad, state.buffers)) return;
+      if (
+        kernels?.run("sgd", [lr, sign, weightDecay], theta, grad, state.buffers)
+      )
+        return;
       for (let i = 0; i < theta.length; i++) {
         const g = sign * grad[i] + weightDecay * theta[i];
         theta[i] -= lr * g;
@@ -107,10 +148,30 @@ export class SGD extends Optimizer<SGDOptions> {
     // The buffer starts as a copy of the first gradient, without dampening.
     let b = state.buffers.momentumBuffer;
     const first = b === undefined;
-    if (first) b = state.buffers.momentumBuffer = new (theta.constructor as Float64ArrayConstructor)(theta.length);
+    if (first)
+      b = state.buffers.momentumBuffer = new (
+        theta.constructor as Float64ArrayConstructor
+      )(theta.length);
     // A buffer created in this step is not in WebAssembly memory yet, so the loop below runs.
-    const coefficients = [lr, sign, weightDecay, mu, 1 - dampening, nesterov ? 1 : 0];
-    if (kernels?.run("sgd_momentum", coefficients, theta, grad, state.buffers, "momentumBuffer")) return;
+    const coefficients = [
+      lr,
+      sign,
+      weightDecay,
+      mu,
+      1 - dampening,
+      nesterov ? 1 : 0,
+    ];
+    if (
+      kernels?.run(
+        "sgd_momentum",
+        coefficients,
+        theta,
+        grad,
+        state.buffers,
+        "momentumBuffer",
+      )
+    )
+      return;
     for (let i = 0; i < theta.length; i++) {
       const g = sign * grad[i] + weightDecay * theta[i];
       b[i] = first ? g : mu * b[i] + (1 - dampening) * g;
