@@ -12,7 +12,9 @@ import { build, type Rollup } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const CHROMIUM = "/usr/bin/chromium";
-const CORE_ENTRY = fileURLToPath(new URL("../src/core/index.ts", import.meta.url));
+const CORE_ENTRY = fileURLToPath(
+  new URL("../src/core/index.ts", import.meta.url),
+);
 
 let browser: Browser;
 let page: Page;
@@ -26,10 +28,17 @@ async function bundleCore(): Promise<string> {
     build: {
       write: false,
       minify: false,
-      lib: { entry: CORE_ENTRY, formats: ["iife"], name: "descent", fileName: "descent" },
+      lib: {
+        entry: CORE_ENTRY,
+        formats: ["iife"],
+        name: "descent",
+        fileName: "descent",
+      },
     },
   });
-  const outputs = (Array.isArray(result) ? result : [result]) as Rollup.RollupOutput[];
+  const outputs = (
+    Array.isArray(result) ? result : [result]
+  ) as Rollup.RollupOutput[];
   return (outputs[0].output[0] as Rollup.OutputChunk).code;
 }
 
@@ -65,39 +74,70 @@ afterAll(async () => {
 interface Descent {
   Parameter: {
     new (data: Float32Array): { data: Float32Array; grad: Float32Array | null };
-    allocate(length: number): { data: Float32Array; grad: Float32Array | null; dispose(): void };
+    allocate(length: number): {
+      data: Float32Array;
+      grad: Float32Array | null;
+      dispose(): void;
+    };
   };
-  createOptimizer(name: string, params: unknown[], options: Record<string, unknown>): { step(): void };
+  createOptimizer(
+    name: string,
+    params: unknown[],
+    options: Record<string, unknown>,
+  ): { step(): void };
   setKernelBackend(backend: string): void;
   getKernelBackend(): string;
 }
 
 describe("kernels in Chromium", () => {
   it("load on the main thread", async () => {
-    const backend = await page.evaluate(() => (globalThis as unknown as { descent: Descent }).descent.getKernelBackend());
+    const backend = await page.evaluate(() =>
+      (
+        globalThis as unknown as { descent: Descent }
+      ).descent.getKernelBackend(),
+    );
     expect(backend).toBe("wasm");
     expect(pageErrors).toEqual([]);
   });
 
   it("agree with the reference loop for Adam", async () => {
     const runs = await page.evaluate(() => {
-      const { Parameter, createOptimizer, setKernelBackend } = (globalThis as unknown as { descent: Descent }).descent;
+      const { Parameter, createOptimizer, setKernelBackend } = (
+        globalThis as unknown as { descent: Descent }
+      ).descent;
       const length = 1003;
       const run = (backend: string, allocated: boolean): number[] => {
         setKernelBackend(backend);
-        const param = allocated ? Parameter.allocate(length) : new Parameter(new Float32Array(length));
+        const param = allocated
+          ? Parameter.allocate(length)
+          : new Parameter(new Float32Array(length));
         for (let i = 0; i < length; i++) param.data[i] = Math.sin(i);
-        const opt = createOptimizer("adam", [param], { lr: 0.01, amsgrad: true });
+        const opt = createOptimizer("adam", [param], {
+          lr: 0.01,
+          amsgrad: true,
+        });
         for (let k = 0; k < 10; k++) {
-          for (let i = 0; i < length; i++) (param.grad as Float32Array)[i] = Math.cos(i * (k + 1));
+          for (let i = 0; i < length; i++)
+            (param.grad as Float32Array)[i] = Math.cos(i * (k + 1));
           opt.step();
         }
         setKernelBackend("auto");
         return Array.from(param.data);
       };
-      return { js: run("js", false), wasm: run("wasm", false), wasmAllocated: run("wasm", true) };
+      return {
+        js: run("js", false),
+        wasm: run("wasm", false),
+        wasmAllocated: run("wasm", true),
+      };
     });
-    const worst = runs.wasm.reduce((max, x, i) => Math.max(max, Math.abs(x - runs.js[i]) / Math.max(1, Math.abs(runs.js[i]))), 0);
+    const worst = runs.wasm.reduce(
+      (max, x, i) =>
+        Math.max(
+          max,
+          Math.abs(x - runs.js[i]) / Math.max(1, Math.abs(runs.js[i])),
+        ),
+      0,
+    );
     expect(worst).toBeLessThanOrEqual(1e-5);
     expect(worst).toBeGreaterThan(0);
     expect(runs.wasmAllocated).toEqual(runs.wasm);
@@ -105,12 +145,17 @@ describe("kernels in Chromium", () => {
 
   it("re-derive parameter arrays after the memory grows", async () => {
     const result = await page.evaluate(() => {
-      const { Parameter } = (globalThis as unknown as { descent: Descent }).descent;
+      const { Parameter } = (globalThis as unknown as { descent: Descent })
+        .descent;
       const param = Parameter.allocate(16);
       const held = param.data;
       param.data[5] = 3;
       const large = Parameter.allocate(16 * 1024 * 1024);
-      const outcome = { heldLength: held.length, value: param.data[5], length: param.data.length };
+      const outcome = {
+        heldLength: held.length,
+        value: param.data[5],
+        length: param.data.length,
+      };
       large.dispose();
       param.dispose();
       return outcome;

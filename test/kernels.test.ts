@@ -27,26 +27,107 @@ interface Variant {
 }
 
 const VARIANTS: Variant[] = [
-  { name: "sgd with decay, maximizing", algorithm: "sgd", options: { lr: 0.05, weightDecay: 0.1, maximize: true } },
-  { name: "sgd with dampened momentum", algorithm: "sgd", options: { lr: 0.02, momentum: 0.9, dampening: 0.2 } },
-  { name: "sgd with Nesterov momentum", algorithm: "sgd", options: { lr: 0.02, momentum: 0.9, nesterov: true, weightDecay: 0.01 } },
-  { name: "adagrad", algorithm: "adagrad", options: { lr: 0.1, lrDecay: 0.01, initialAccumulatorValue: 0.1, weightDecay: 0.01 } },
-  { name: "adadelta", algorithm: "adadelta", options: { weightDecay: 0.01, maximize: true } },
-  { name: "rmsprop", algorithm: "rmsprop", options: { lr: 0.01, weightDecay: 0.01 } },
-  { name: "rmsprop centered", algorithm: "rmsprop", options: { lr: 0.01, centered: true } },
-  { name: "rmsprop with momentum", algorithm: "rmsprop", options: { lr: 0.01, momentum: 0.9 } },
-  { name: "rmsprop centered with momentum", algorithm: "rmsprop", options: { lr: 0.01, centered: true, momentum: 0.5, maximize: true } },
-  { name: "adam with decay", algorithm: "adam", options: { lr: 0.01, weightDecay: 0.01 } },
+  {
+    name: "sgd with decay, maximizing",
+    algorithm: "sgd",
+    options: { lr: 0.05, weightDecay: 0.1, maximize: true },
+  },
+  {
+    name: "sgd with dampened momentum",
+    algorithm: "sgd",
+    options: { lr: 0.02, momentum: 0.9, dampening: 0.2 },
+  },
+  {
+    name: "sgd with Nesterov momentum",
+    algorithm: "sgd",
+    options: { lr: 0.02, momentum: 0.9, nesterov: true, weightDecay: 0.01 },
+  },
+  {
+    name: "adagrad",
+    algorithm: "adagrad",
+    options: {
+      lr: 0.1,
+      lrDecay: 0.01,
+      initialAccumulatorValue: 0.1,
+      weightDecay: 0.01,
+    },
+  },
+  {
+    name: "adadelta",
+    algorithm: "adadelta",
+    options: { weightDecay: 0.01, maximize: true },
+  },
+  {
+    name: "rmsprop",
+    algorithm: "rmsprop",
+    options: { lr: 0.01, weightDecay: 0.01 },
+  },
+  {
+    name: "rmsprop centered",
+    algorithm: "rmsprop",
+    options: { lr: 0.01, centered: true },
+  },
+  {
+    name: "rmsprop with momentum",
+    algorithm: "rmsprop",
+    options: { lr: 0.01, momentum: 0.9 },
+  },
+  {
+    name: "rmsprop centered with momentum",
+    algorithm: "rmsprop",
+    options: { lr: 0.01, centered: true, momentum: 0.5, maximize: true },
+  },
+  {
+    name: "adam with decay",
+    algorithm: "adam",
+    options: { lr: 0.01, weightDecay: 0.01 },
+  },
   { name: "amsgrad", algorithm: "amsgrad", options: { lr: 0.01 } },
-  { name: "adamw with amsgrad", algorithm: "adamw", options: { lr: 0.01, weightDecay: 0.1, amsgrad: true } },
-  { name: "adamax", algorithm: "adamax", options: { lr: 0.01, weightDecay: 0.01, maximize: true } },
-  { name: "nadam", algorithm: "nadam", options: { lr: 0.01, weightDecay: 0.01 } },
-  { name: "nadam with decoupled decay", algorithm: "nadam", options: { lr: 0.01, weightDecay: 0.1, decoupledWeightDecay: true } },
-  { name: "radam", algorithm: "radam", options: { lr: 0.01, weightDecay: 0.01 } },
-  { name: "radam with decoupled decay", algorithm: "radam", options: { lr: 0.01, weightDecay: 0.1, decoupledWeightDecay: true } },
-  { name: "adabound", algorithm: "adabound", options: { lr: 0.01, finalLr: 0.05, gamma: 0.05, weightDecay: 0.01 } },
-  { name: "amsbound", algorithm: "amsbound", options: { lr: 0.01, finalLr: 0.05, gamma: 0.05 } },
-  { name: "adaboundw with amsbound", algorithm: "adaboundw", options: { lr: 0.01, weightDecay: 0.01, amsbound: true } },
+  {
+    name: "adamw with amsgrad",
+    algorithm: "adamw",
+    options: { lr: 0.01, weightDecay: 0.1, amsgrad: true },
+  },
+  {
+    name: "adamax",
+    algorithm: "adamax",
+    options: { lr: 0.01, weightDecay: 0.01, maximize: true },
+  },
+  {
+    name: "nadam",
+    algorithm: "nadam",
+    options: { lr: 0.01, weightDecay: 0.01 },
+  },
+  {
+    name: "nadam with decoupled decay",
+    algorithm: "nadam",
+    options: { lr: 0.01, weightDecay: 0.1, decoupledWeightDecay: true },
+  },
+  {
+    name: "radam",
+    algorithm: "radam",
+    options: { lr: 0.01, weightDecay: 0.01 },
+  },
+  {
+    name: "radam with decoupled decay",
+    algorithm: "radam",
+    options: { lr: 0.01, weightDecay: 0.1, decoupledWeightDecay: true },
+  },
+  {
+    name: "adabound",
+    algorithm: "adabound",
+    options: { lr: 0.01, finalLr: 0.05, gamma: 0.05, weightDecay: 0.01 },
+  },
+  {
+    name: "amsbound",
+    algorithm: "amsbound",
+    options: { lr: 0.01, finalLr: 0.05, gamma: 0.05 },
+  },
+  {
+    name: "adaboundw with amsbound",
+    algorithm: "adaboundw",
+    options: { lr: 0.01, weightDecay: 0.01, amsbound: true },
+  },
 ];
 
 /** Uniform numbers in [-1, 1) from a linear congruential generator, the same on every run. */
@@ -66,16 +147,25 @@ const STEPS = 10;
 /** Builds parameters of LENGTHS elements, in descent's memory or as ordinary arrays. */
 function makeParams(allocated: boolean): Parameter[] {
   return LENGTHS.map((length, i) => {
-    const param = allocated ? Parameter.allocate(length) : new Parameter(new Float32Array(length));
+    const param = allocated
+      ? Parameter.allocate(length)
+      : new Parameter(new Float32Array(length));
     param.data.set(uniform(100 + i, length));
     return param;
   });
 }
 
 /** Runs STEPS steps with gradients that change every step. */
-function run(opt: Optimizer, params: Parameter[], from = 0, steps = STEPS): void {
+function run(
+  opt: Optimizer,
+  params: Parameter[],
+  from = 0,
+  steps = STEPS,
+): void {
   for (let k = from; k < from + steps; k++) {
-    params.forEach((param, i) => (param.grad as FloatArray).set(uniform(1000 * k + i, param.data.length)));
+    params.forEach((param, i) =>
+      (param.grad as FloatArray).set(uniform(1000 * k + i, param.data.length)),
+    );
     opt.step();
   }
 }
@@ -85,7 +175,9 @@ function worstError(actual: Parameter[], expected: Parameter[]): number {
   actual.forEach((param, i) => {
     const reference = expected[i].data;
     for (let j = 0; j < param.data.length; j++) {
-      const error = Math.abs(param.data[j] - reference[j]) / Math.max(1, Math.abs(reference[j]));
+      const error =
+        Math.abs(param.data[j] - reference[j]) /
+        Math.max(1, Math.abs(reference[j]));
       worst = Number.isNaN(error) ? Infinity : Math.max(worst, error);
     }
   });
@@ -112,25 +204,42 @@ describe("wasm kernels", () => {
     // The loops round only when storing; the kernels round every operation,
     // so identical results would mean the kernel never ran.
     const reference = makeParams(false);
-    withBackend("js", () => run(createOptimizer("adam", reference, { lr: 0.01 }), reference));
+    withBackend("js", () =>
+      run(createOptimizer("adam", reference, { lr: 0.01 }), reference),
+    );
     const actual = makeParams(false);
-    withBackend("wasm", () => run(createOptimizer("adam", actual, { lr: 0.01 }), actual));
+    withBackend("wasm", () =>
+      run(createOptimizer("adam", actual, { lr: 0.01 }), actual),
+    );
     expect(worstError(actual, reference)).toBeGreaterThan(0);
   });
 
   for (const variant of VARIANTS) {
     it(`${variant.name} agrees with the reference loop`, () => {
       const reference = makeParams(false);
-      withBackend("js", () => run(createOptimizer(variant.algorithm, reference, variant.options), reference));
+      withBackend("js", () =>
+        run(
+          createOptimizer(variant.algorithm, reference, variant.options),
+          reference,
+        ),
+      );
       const actual = makeParams(false);
-      withBackend("wasm", () => run(createOptimizer(variant.algorithm, actual, variant.options), actual));
+      withBackend("wasm", () =>
+        run(
+          createOptimizer(variant.algorithm, actual, variant.options),
+          actual,
+        ),
+      );
       expect(worstError(actual, reference)).toBeLessThanOrEqual(TOLERANCE);
     });
 
     it(`${variant.name} gives the same bits in and out of descent's memory`, () => {
       const outside = makeParams(false);
       const inside = makeParams(true);
-      run(createOptimizer(variant.algorithm, outside, variant.options), outside);
+      run(
+        createOptimizer(variant.algorithm, outside, variant.options),
+        outside,
+      );
       const opt = createOptimizer(variant.algorithm, inside, variant.options);
       run(opt, inside);
       inside.forEach((param, i) => expect(param.data).toEqual(outside[i].data));
@@ -181,13 +290,25 @@ describe("state in descent's memory", () => {
   it("continues unchanged after dispose", () => {
     const params = makeParams(false);
     const reference = makeParams(false);
-    const opt = createOptimizer("rmsprop", params, { lr: 0.01, centered: true, momentum: 0.9 });
-    const expected = createOptimizer("rmsprop", reference, { lr: 0.01, centered: true, momentum: 0.9 });
+    const opt = createOptimizer("rmsprop", params, {
+      lr: 0.01,
+      centered: true,
+      momentum: 0.9,
+    });
+    const expected = createOptimizer("rmsprop", reference, {
+      lr: 0.01,
+      centered: true,
+      momentum: 0.9,
+    });
     run(opt, params, 0, 3);
     run(expected, reference, 0, 3);
     opt.dispose();
     const buffers = opt.state.get(params[0])?.buffers ?? {};
-    expect(Object.keys(buffers).sort()).toEqual(["gradAvg", "momentumBuffer", "v"]);
+    expect(Object.keys(buffers).sort()).toEqual([
+      "gradAvg",
+      "momentumBuffer",
+      "v",
+    ]);
     run(opt, params, 3, 3);
     run(expected, reference, 3, 3);
     params.forEach((param, i) => expect(param.data).toEqual(reference[i].data));
@@ -216,7 +337,9 @@ describe("non-finite gradients with wasm kernels", () => {
         run(opt, params, 0, 2);
         const before = params.map((param) => param.data.slice());
         const saved = JSON.stringify(opt.stateDict());
-        params.forEach((param, i) => (param.grad as FloatArray).set(uniform(7 + i, param.data.length)));
+        params.forEach((param, i) =>
+          (param.grad as FloatArray).set(uniform(7 + i, param.data.length)),
+        );
         (params[3].grad as FloatArray)[index] = Number.NaN;
         expect(() => opt.step()).toThrow(`holds NaN at index ${index}`);
         params.forEach((param, i) => expect(param.data).toEqual(before[i]));
@@ -237,7 +360,11 @@ describe("non-finite gradients with wasm kernels", () => {
 
   it("find an Infinity in the last partial block", () => {
     const param = new Parameter(new Float32Array(21));
-    const opt = createOptimizer("sgd", [param], { lr: 0.1, skipNonFinite: true, onWarning: () => {} });
+    const opt = createOptimizer("sgd", [param], {
+      lr: 0.1,
+      skipNonFinite: true,
+      onWarning: () => {},
+    });
     (param.grad as FloatArray)[20] = -Infinity;
     opt.step();
     expect(opt.skippedSteps).toBe(1);
@@ -275,13 +402,17 @@ describe("Parameter.allocate", () => {
 
   it("rejects a length that is not a whole number", () => {
     expect(() => Parameter.allocate(2.5)).toThrow(RangeError);
-    expect(() => Parameter.allocate(-1)).toThrow("length must be an integer >= 0, got -1");
+    expect(() => Parameter.allocate(-1)).toThrow(
+      "length must be an integer >= 0, got -1",
+    );
   });
 });
 
 describe("setKernelBackend", () => {
   it("rejects an unknown backend", () => {
-    expect(() => setKernelBackend("gpu" as "js")).toThrow('backend must be "js", "wasm" or "auto", got "gpu"');
+    expect(() => setKernelBackend("gpu" as "js")).toThrow(
+      'backend must be "js", "wasm" or "auto", got "gpu"',
+    );
   });
 
   it("leaves float64 parameters to the reference loops", () => {

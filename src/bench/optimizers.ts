@@ -4,8 +4,16 @@
  * and with the WebAssembly kernels, and the ratio of each to a pass that only
  * streams the same bytes through memory.
  */
-import { type Optimizer, Parameter, createOptimizer, setKernelBackend } from "../core/index.js";
-import { type Float32Kernels, loadFloat32Kernels } from "../core/wasm/runtime.js";
+import {
+  type Optimizer,
+  Parameter,
+  createOptimizer,
+  setKernelBackend,
+} from "../core/index.js";
+import {
+  type Float32Kernels,
+  loadFloat32Kernels,
+} from "../core/wasm/runtime.js";
 
 /** One optimizer configuration to time. */
 export interface BenchCase {
@@ -19,12 +27,24 @@ export interface BenchCase {
 /** Every element-wise algorithm, and the option variants that change which buffers it keeps. */
 export const BENCH_CASES: readonly BenchCase[] = [
   { label: "sgd", algorithm: "sgd", options: { lr: 1e-3 } },
-  { label: "sgd momentum", algorithm: "sgd", options: { lr: 1e-3, momentum: 0.9 } },
-  { label: "sgd nesterov", algorithm: "sgd", options: { lr: 1e-3, momentum: 0.9, nesterov: true } },
+  {
+    label: "sgd momentum",
+    algorithm: "sgd",
+    options: { lr: 1e-3, momentum: 0.9 },
+  },
+  {
+    label: "sgd nesterov",
+    algorithm: "sgd",
+    options: { lr: 1e-3, momentum: 0.9, nesterov: true },
+  },
   { label: "adagrad", algorithm: "adagrad", options: {} },
   { label: "adadelta", algorithm: "adadelta", options: {} },
   { label: "rmsprop", algorithm: "rmsprop", options: {} },
-  { label: "rmsprop centered+momentum", algorithm: "rmsprop", options: { centered: true, momentum: 0.9 } },
+  {
+    label: "rmsprop centered+momentum",
+    algorithm: "rmsprop",
+    options: { centered: true, momentum: 0.9 },
+  },
   { label: "adam", algorithm: "adam", options: {} },
   { label: "amsgrad", algorithm: "amsgrad", options: {} },
   { label: "adamw", algorithm: "adamw", options: {} },
@@ -98,16 +118,25 @@ const WARMUP_STEPS = 8;
 export function runOptimizerBench(settings: BenchSettings): BenchResult[] {
   const kernels = loadFloat32Kernels();
   if (kernels === null) {
-    throw new Error("descent bench: this JavaScript engine has no WebAssembly SIMD, so the kernels cannot be timed.");
+    throw new Error(
+      "descent bench: this JavaScript engine has no WebAssembly SIMD, so the kernels cannot be timed.",
+    );
   }
   const results: BenchResult[] = [];
-  const total = settings.sizes.length * settings.layouts.length * settings.cases.length;
+  const total =
+    settings.sizes.length * settings.layouts.length * settings.cases.length;
   try {
     for (const size of settings.sizes) {
       for (const layout of settings.layouts) {
         for (const benchCase of settings.cases) {
-          settings.onProgress?.(results.length, total, `${benchCase.label}, ${size} parameters, ${layout}`);
-          results.push(benchConfiguration(kernels, benchCase, size, layout, settings));
+          settings.onProgress?.(
+            results.length,
+            total,
+            `${benchCase.label}, ${size} parameters, ${layout}`,
+          );
+          results.push(
+            benchConfiguration(kernels, benchCase, size, layout, settings),
+          );
         }
       }
     }
@@ -139,22 +168,36 @@ function benchConfiguration(
       useBackend(mode);
       for (let k = 0; k < WARMUP_STEPS; k++) optimizers[mode].step();
     }
-    const states = own.map((param) => Object.values(optimizers.wasmOwn.state.get(param)?.buffers ?? {}));
+    const states = own.map((param) =>
+      Object.values(optimizers.wasmOwn.state.get(param)?.buffers ?? {}),
+    );
     const buffers = states[0].length;
     const stream = (): void => {
-      own.forEach((param, i) => kernels.stream(param.data as Float32Array, param.grad as Float32Array, states[i] as Float32Array[]));
+      own.forEach((param, i) =>
+        kernels.stream(
+          param.data as Float32Array,
+          param.grad as Float32Array,
+          states[i] as Float32Array[],
+        ),
+      );
     };
 
     const actions: Array<[BenchMode | "stream", () => void]> = [
       ["stream", stream],
-      ...BENCH_MODES.map((mode): [BenchMode, () => void] => [mode, () => optimizers[mode].step()]),
+      ...BENCH_MODES.map((mode): [BenchMode, () => void] => [
+        mode,
+        () => optimizers[mode].step(),
+      ]),
     ];
     const samples = timeInterleaved(actions, size, settings);
     const streamSamples = samples.get("stream") as number[];
     const modes = {} as Record<BenchMode, ModeTiming>;
     for (const mode of BENCH_MODES) {
       const times = samples.get(mode) as number[];
-      modes[mode] = { ns: median(times), ratio: median(times.map((t, r) => t / streamSamples[r])) };
+      modes[mode] = {
+        ns: median(times),
+        ratio: median(times.map((t, r) => t / streamSamples[r])),
+      };
     }
     return {
       label: benchCase.label,
@@ -175,7 +218,11 @@ function benchConfiguration(
   }
 }
 
-function makeContenders(benchCase: BenchCase, length: number, tensors: number): Contenders {
+function makeContenders(
+  benchCase: BenchCase,
+  length: number,
+  tensors: number,
+): Contenders {
   const own: Parameter[] = [];
   const user: Parameter[] = [];
   const js: Parameter[] = [];
@@ -193,8 +240,12 @@ function makeContenders(benchCase: BenchCase, length: number, tensors: number): 
       list.push(copy);
     }
   }
-  const make = (params: Parameter[]) => createOptimizer(benchCase.algorithm, params, benchCase.options);
-  return { own, optimizers: { js: make(js), wasm: make(user), wasmOwn: make(own) } };
+  const make = (params: Parameter[]) =>
+    createOptimizer(benchCase.algorithm, params, benchCase.options);
+  return {
+    own,
+    optimizers: { js: make(js), wasm: make(user), wasmOwn: make(own) },
+  };
 }
 
 function useBackend(mode: BenchMode | "stream"): void {
@@ -215,9 +266,14 @@ function timeInterleaved(
   for (const [name, action] of actions) {
     useBackend(name);
     const once = elapsedMs(action, 1);
-    counts.set(name, Math.max(1, Math.ceil(settings.sampleMs / Math.max(once, 1e-3))));
+    counts.set(
+      name,
+      Math.max(1, Math.ceil(settings.sampleMs / Math.max(once, 1e-3))),
+    );
   }
-  const samples = new Map<BenchMode | "stream", number[]>(actions.map(([name]) => [name, []]));
+  const samples = new Map<BenchMode | "stream", number[]>(
+    actions.map(([name]) => [name, []]),
+  );
   for (let r = 0; r < settings.repeats; r++) {
     for (const [name, action] of actions) {
       useBackend(name);
@@ -238,7 +294,9 @@ function elapsedMs(action: () => void, count: number): number {
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  return sorted.length % 2 === 1
+    ? sorted[middle]
+    : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 /** Fills `values` with uniform numbers in [−scale, scale) from a linear congruential generator. */

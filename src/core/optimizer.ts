@@ -6,8 +6,7 @@ import {
   isFloatArray,
 } from "./parameter.js";
 import { decodeArray, encodeArray, type EncodedArray } from "./encoding.js";
-import { float32Kernels } from "./wasm/runtime.js";
-import { releaseAll } from "./wasm/resident.js";
+import { float32Kernels, loadedFloat32Kernels } from "./wasm/runtime.js";
 import {
   type OptionSpec,
   type OptionSpecs,
@@ -247,7 +246,10 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
    * not count that memory as its own.
    */
   dispose(): void {
-    for (const state of this.state.values()) releaseAll(state.buffers);
+    const residents = loadedFloat32Kernels()?.residents;
+    if (residents === undefined) return;
+    for (const state of this.state.values())
+      residents.releaseAll(state.buffers);
   }
 
   /** Sets every gradient to zero, or to `null` with `setToNone`. */

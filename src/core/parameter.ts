@@ -1,6 +1,5 @@
 import { describeValue } from "./validation.js";
-import { loadFloat32Kernels } from "./wasm/runtime.js";
-import { attachBlock, releaseAll } from "./wasm/resident.js";
+import { loadFloat32Kernels, loadedFloat32Kernels } from "./wasm/runtime.js";
 
 /** Element storage a {@link Parameter} accepts: single or double precision. */
 export type FloatArray = Float32Array | Float64Array;
@@ -86,7 +85,7 @@ export class Parameter {
    *   optimizer creates or loads state (its first step, and the step after
    *   `loadStateDict`), and growing it detaches every array viewing it. So
    *   read `param.data` and `param.grad` afresh rather than keeping the arrays
-   *   across those calls; the properties always return live arrays.
+   *   across those calls; the properties always hold live arrays.
    *   Assigning another array to `data` or `grad` (also `zeroGrad(true)`)
    *   gives up that array's place in the memory. {@link dispose} frees the
    *   memory at once, and garbage collection frees it eventually.
@@ -108,11 +107,11 @@ export class Parameter {
           `Pass the number of elements, e.g. 784 * 10.`,
       );
     }
-    const arena = loadFloat32Kernels()?.arena;
-    const dataBlock = arena?.allocate(length) ?? null;
+    const kernels = loadFloat32Kernels();
+    const dataBlock = kernels?.arena.allocate(length) ?? null;
     const gradBlock =
-      dataBlock === null ? null : (arena?.allocate(length) ?? null);
-    if (dataBlock === null || gradBlock === null) {
+      dataBlock === null ? null : (kernels?.arena.allocate(length) ?? null);
+    if (kernels === null || dataBlock === null || gradBlock === null) {
       dataBlock?.free();
       return new Parameter(new Float32Array(length), options);
     }
@@ -120,8 +119,8 @@ export class Parameter {
       ...options,
       grad: gradBlock.view(),
     });
-    attachBlock(param, "data", dataBlock);
-    attachBlock(param, "grad", gradBlock);
+    kernels.residents.attach(param, "data", dataBlock);
+    kernels.residents.attach(param, "grad", gradBlock);
     return param;
   }
 
@@ -131,7 +130,7 @@ export class Parameter {
    * nothing for a parameter that was not made by {@link Parameter.allocate}.
    */
   dispose(): void {
-    releaseAll(this);
+    loadedFloat32Kernels()?.residents.releaseAll(this);
   }
 }
 

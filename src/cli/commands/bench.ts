@@ -58,27 +58,56 @@ export function registerBench(program: Command): void {
       "time one step per parameter of every optimizer (TypeScript loops vs WebAssembly kernels) " +
         "against a memory-speed streaming pass",
     )
-    .option("--quick", "a short run: 100,000 and 1,000,000 parameters, 3 samples each")
+    .option(
+      "--quick",
+      "a short run: 100,000 and 1,000,000 parameters, 3 samples each",
+    )
     .option("--json", "print the results as JSON instead of tables")
-    .option("--sizes <list>", "comma-separated parameter counts, each a multiple of 100 (default 1e5,1e6,1e7)", parseSizes)
-    .option("--algorithms <list>", "comma-separated row labels or algorithm names to time (default: all)", parseAlgorithms)
-    .option("--repeats <n>", "timed samples per measurement (default 7, 3 with --quick)", parseRepeats)
-    .option("--no-tfjs", "skip the comparison with TensorFlow.js's tf.train optimizers")
+    .option(
+      "--sizes <list>",
+      "comma-separated parameter counts, each a multiple of 100 (default 1e5,1e6,1e7)",
+      parseSizes,
+    )
+    .option(
+      "--algorithms <list>",
+      "comma-separated row labels or algorithm names to time (default: all)",
+      parseAlgorithms,
+    )
+    .option(
+      "--repeats <n>",
+      "timed samples per measurement (default 7, 3 with --quick)",
+      parseRepeats,
+    )
+    .option(
+      "--no-tfjs",
+      "skip the comparison with TensorFlow.js's tf.train optimizers",
+    )
     .action(async (flags: BenchFlags) => {
       const report = await runBench(flags);
-      process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+      process.stdout.write(
+        flags.json
+          ? `${JSON.stringify(report, null, 2)}\n`
+          : `${formatReport(report)}\n`,
+      );
     });
 }
 
 async function runBench(flags: BenchFlags): Promise<BenchReport> {
-  const cases = flags.algorithms === undefined ? BENCH_CASES : selectCases(flags.algorithms);
+  const cases =
+    flags.algorithms === undefined
+      ? BENCH_CASES
+      : selectCases(flags.algorithms);
   const sizes = flags.sizes ?? (flags.quick ? QUICK_SIZES : FULL_SIZES);
   const repeats = flags.repeats ?? (flags.quick ? 3 : 7);
   const sampleMs = flags.quick ? 10 : 40;
   const layouts: BenchLayout[] = ["flat", "tensors"];
   const bar = process.stderr.isTTY
     ? new cliProgress.SingleBar(
-        { format: "bench [{bar}] {value}/{total} {label}", stream: process.stderr, clearOnComplete: true },
+        {
+          format: "bench [{bar}] {value}/{total} {label}",
+          stream: process.stderr,
+          clearOnComplete: true,
+        },
         cliProgress.Presets.shades_classic,
       )
     : null;
@@ -96,12 +125,21 @@ async function runBench(flags: BenchFlags): Promise<BenchReport> {
     },
   };
   const optimizers = runOptimizerBench(settings);
-  const tfjs = flags.tfjs ? await runTfjsComparison(Boolean(flags.quick)) : { skipped: "--no-tfjs" };
-  return { machine: machineInfo(), settings: { sizes, repeats, sampleMs }, optimizers, tfjs };
+  const tfjs = flags.tfjs
+    ? await runTfjsComparison(Boolean(flags.quick))
+    : { skipped: "--no-tfjs" };
+  return {
+    machine: machineInfo(),
+    settings: { sizes, repeats, sampleMs },
+    optimizers,
+    tfjs,
+  };
 }
 
 function selectCases(names: string[]) {
-  return BENCH_CASES.filter((c) => names.includes(c.label) || names.includes(c.algorithm));
+  return BENCH_CASES.filter(
+    (c) => names.includes(c.label) || names.includes(c.algorithm),
+  );
 }
 
 /**
@@ -111,31 +149,45 @@ function selectCases(names: string[]) {
 const TFJS_BENCH_MODULES = ["../../bench/tfjs.js", "../../tfjs/bench.js"];
 
 /** Runs the tf.train comparison if its module is part of the build. */
-async function runTfjsComparison(quick: boolean): Promise<unknown[] | { skipped: string }> {
+async function runTfjsComparison(
+  quick: boolean,
+): Promise<unknown[] | { skipped: string }> {
   for (const specifier of TFJS_BENCH_MODULES) {
-    let module: { benchTfjs?: (options?: Record<string, unknown>) => Promise<unknown[]> };
+    let module: {
+      benchTfjs?: (options?: Record<string, unknown>) => Promise<unknown[]>;
+    };
     try {
       module = (await import(specifier)) as typeof module;
     } catch (error) {
-      if ((error as { code?: string }).code === "ERR_MODULE_NOT_FOUND") continue;
+      if ((error as { code?: string }).code === "ERR_MODULE_NOT_FOUND")
+        continue;
       throw error;
     }
     if (typeof module.benchTfjs !== "function") continue;
     return module.benchTfjs(quick ? { largeSize: 100_000, repeats: 3 } : {});
   }
-  return { skipped: "the tf.train comparison (benchTfjs) is not part of this build" };
+  return {
+    skipped: "the tf.train comparison (benchTfjs) is not part of this build",
+  };
 }
 
 /** Describes this machine from /proc/cpuinfo where it exists, else from Node's os module. */
 export function machineInfo(): MachineInfo {
   let cpu = cpus()[0]?.model ?? "unknown";
   try {
-    const match = /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"));
+    const match = /^model name\s*:\s*(.+)$/m.exec(
+      readFileSync("/proc/cpuinfo", "utf8"),
+    );
     if (match) cpu = match[1].trim();
   } catch {
     // Not Linux: os.cpus() gave the model.
   }
-  return { cpu, cores: availableParallelism(), node: process.version, platform: `${process.platform} ${process.arch}` };
+  return {
+    cpu,
+    cores: availableParallelism(),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
 }
 
 /** Formats the report as one table per size and layout, then the goal check and the tf.train rows. */
@@ -151,7 +203,8 @@ export function formatReport(report: BenchReport): string {
     const key = `${result.size.toLocaleString("en")} parameters, ${describeLayout(result)}`;
     groups.set(key, [...(groups.get(key) ?? []), result]);
   }
-  for (const [title, results] of groups) lines.push("", title, formatTable(results));
+  for (const [title, results] of groups)
+    lines.push("", title, formatTable(results));
   lines.push("", ...formatGoals(report.optimizers));
   lines.push("", ...formatTfjs(report.tfjs));
   return lines.join("\n");
@@ -162,7 +215,14 @@ function describeLayout(result: BenchResult): string {
 }
 
 function formatTable(results: BenchResult[]): string {
-  const header = ["algorithm", "bytes", "stream", "js", "wasm user arrays", "wasm own memory"];
+  const header = [
+    "algorithm",
+    "bytes",
+    "stream",
+    "js",
+    "wasm user arrays",
+    "wasm own memory",
+  ];
   const rows = results.map((r) => [
     r.label,
     String(r.bytesPerParameter),
@@ -171,8 +231,17 @@ function formatTable(results: BenchResult[]): string {
     formatTiming(r.modes.wasm.ns, r.modes.wasm.ratio),
     formatTiming(r.modes.wasmOwn.ns, r.modes.wasmOwn.ratio),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  return [header, ...rows].map((cells) => cells.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((row) => row[i].length)),
+  );
+  return [header, ...rows]
+    .map((cells) =>
+      cells
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 function formatTiming(ns: number, ratio: number): string {
@@ -182,12 +251,18 @@ function formatTiming(ns: number, ratio: number): string {
 /** States, for the 10-million-parameter runs, the worst ratio of each wasm mode against its goal. */
 function formatGoals(results: BenchResult[]): string[] {
   const atGoalSize = results.filter((r) => r.size === GOAL_SIZE);
-  if (atGoalSize.length === 0) return [`goals: not checked, no run at ${GOAL_SIZE.toLocaleString("en")} parameters`];
+  if (atGoalSize.length === 0)
+    return [
+      `goals: not checked, no run at ${GOAL_SIZE.toLocaleString("en")} parameters`,
+    ];
   const worst = (mode: "wasm" | "wasmOwn") =>
-    atGoalSize.reduce((a, b) => (b.modes[mode].ratio > a.modes[mode].ratio ? b : a));
+    atGoalSize.reduce((a, b) =>
+      b.modes[mode].ratio > a.modes[mode].ratio ? b : a,
+    );
   const own = worst("wasmOwn");
   const user = worst("wasm");
-  const verdict = (ratio: number, goal: number) => (ratio <= goal ? "met" : "missed");
+  const verdict = (ratio: number, goal: number) =>
+    ratio <= goal ? "met" : "missed";
   return [
     `goals at ${GOAL_SIZE.toLocaleString("en")} parameters (worst ratio over algorithms and layouts):`,
     `  own memory  <= ${GOAL_OWN}: ${own.modes.wasmOwn.ratio.toFixed(2)} (${own.label}, ${describeLayout(own)}) ${verdict(own.modes.wasmOwn.ratio, GOAL_OWN)}`,
@@ -197,14 +272,26 @@ function formatGoals(results: BenchResult[]): string[] {
 
 /** Formats the rows benchTfjs returned as a table with one column per field. */
 function formatTfjs(tfjs: BenchReport["tfjs"]): string[] {
-  if (!Array.isArray(tfjs)) return [`tf.train comparison: skipped (${tfjs.skipped})`];
+  if (!Array.isArray(tfjs))
+    return [`tf.train comparison: skipped (${tfjs.skipped})`];
   const rows = tfjs as Record<string, unknown>[];
   const header = Object.keys(rows[0] ?? {});
   const cells = rows.map((row) =>
-    header.map((key) => (typeof row[key] === "number" ? (row[key] as number).toFixed(2) : String(row[key]))),
+    header.map((key) =>
+      typeof row[key] === "number"
+        ? (row[key] as number).toFixed(2)
+        : String(row[key]),
+    ),
   );
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((line) => line[i].length)));
-  const table = [header, ...cells].map((line) => line.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...cells.map((line) => line[i].length)),
+  );
+  const table = [header, ...cells].map((line) =>
+    line
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd(),
+  );
   return ["tf.train comparison (times in ms):", ...table];
 }
 
@@ -221,8 +308,14 @@ function parseSizes(value: string): number[] {
 }
 
 function parseAlgorithms(value: string): string[] {
-  const names = value.split(",").map((text) => text.trim()).filter((text) => text.length > 0);
-  const unknown = names.filter((name) => !BENCH_CASES.some((c) => c.label === name || c.algorithm === name));
+  const names = value
+    .split(",")
+    .map((text) => text.trim())
+    .filter((text) => text.length > 0);
+  const unknown = names.filter(
+    (name) =>
+      !BENCH_CASES.some((c) => c.label === name || c.algorithm === name),
+  );
   if (names.length === 0 || unknown.length > 0) {
     throw new InvalidArgumentError(
       `unknown algorithm ${unknown.map((name) => JSON.stringify(name)).join(", ") || "(none given)"}. ` +
@@ -235,7 +328,9 @@ function parseAlgorithms(value: string): string[] {
 function parseRepeats(value: string): number {
   const repeats = Number(value);
   if (!Number.isInteger(repeats) || repeats < 1) {
-    throw new InvalidArgumentError(`must be a whole number >= 1, got "${value}". Try 7.`);
+    throw new InvalidArgumentError(
+      `must be a whole number >= 1, got "${value}". Try 7.`,
+    );
   }
   return repeats;
 }

@@ -435,8 +435,12 @@
         (then
           (local.set $v (f32x4.max (v128.load (i32.add (local.get $s2) (local.get $at))) (local.get $v)))
           (v128.store (i32.add (local.get $s2) (local.get $at)) (local.get $v))))
-      (local.set $size (f32x4.min
-        (f32x4.max
+      ;; pmax(x, lower) is x < lower ? lower : x, and pmin(x, upper) is
+      ;; upper < x ? upper : x: one instruction each, where max and min need
+      ;; several. With x first, a NaN x passes through both, as it does
+      ;; through Math.max and Math.min.
+      (local.set $size (f32x4.pmin
+        (f32x4.pmax
           (f32x4.div (local.get $stepSize) (f32x4.add (f32x4.sqrt (local.get $v)) (local.get $eps)))
           (local.get $lower))
         (local.get $upper)))

@@ -4,7 +4,10 @@ import { Arena } from "./memory.js";
 const PAGE = 65536;
 
 function arena(initialPages = 1, maximumPages?: number): Arena {
-  const memory = new WebAssembly.Memory({ initial: initialPages, maximum: maximumPages });
+  const memory = new WebAssembly.Memory({
+    initial: initialPages,
+    maximum: maximumPages,
+  });
   return new Arena(memory, 64);
 }
 

@@ -16,6 +16,8 @@ const MAX_PAGES = 65536;
 /** A float32 array at a fixed place in an {@link Arena}'s memory. */
 export class Float32Block {
   private cached: Float32Array | null = null;
+  /** The arena's {@link Arena.generation} when `cached` was made. */
+  private cachedGeneration = -1;
   private released = false;
 
   constructor(
@@ -41,11 +43,26 @@ export class Float32Block {
    * The same array comes back until the memory grows.
    */
   view(): Float32Array {
-    const buffer = this.arena.memory.buffer;
-    if (this.cached === null || this.cached.buffer !== buffer) {
-      this.cached = new Float32Array(buffer, this.offset, this.length);
+    if (
+      this.cached === null ||
+      this.cachedGeneration !== this.arena.generation
+    ) {
+      this.cached = new Float32Array(
+        this.arena.buffer,
+        this.offset,
+        this.length,
+      );
+      this.cachedGeneration = this.arena.generation;
       this.arena.remember(this.cached, this);
     }
+    return this.cached;
+  }
+
+  /**
+   * Returns the view {@link view} returned last, without re-deriving it:
+   * after the memory grew, the array that holders of the block still have.
+   */
+  staleView(): Float32Array | null {
     return this.cached;
   }
 
@@ -72,13 +89,27 @@ interface FreeRange {
  * missing pages or by an eighth of its size, whichever is more.
  */
 export class Arena {
+  /**
+   * The memory's current buffer. Reading `memory.buffer` calls into the
+   * engine, which is slow enough to matter once per array per step, and the
+   * buffer changes only when {@link grow} grows the memory.
+   */
+  buffer: ArrayBuffer;
+  /** Counts the times the memory grew, so views can tell whether they are stale. */
+  generation = 0;
   private readonly freeRanges: FreeRange[] = [];
+  private readonly growListeners: Array<() => void> = [];
   private readonly blocksByView = new WeakMap<Float32Array, Float32Block>();
 
+  /**
+   * @param memory A memory that only this arena grows.
+   * @param start The first byte the arena may hand out.
+   */
   constructor(
     readonly memory: WebAssembly.Memory,
     start: number,
   ) {
+    this.buffer = memory.buffer;
     const first = roundUp(start, ALIGNMENT);
     const end = memory.buffer.byteLength;
     if (first < end) this.freeRanges.push({ start: first, end });
@@ -91,7 +122,9 @@ export class Arena {
    */
   allocate(length: number): Float32Block | null {
     const bytes = roundUp(roundUp(Math.max(length, 1), 4) * 4, ALIGNMENT);
-    let index = this.freeRanges.findIndex((range) => range.end - range.start >= bytes);
+    let index = this.freeRanges.findIndex(
+      (range) => range.end - range.start >= bytes,
+    );
     if (index < 0) {
       if (!this.grow(bytes)) return null;
       index = this.freeRanges.length - 1;
@@ -100,7 +133,7 @@ export class Arena {
     const block = new Float32Block(this, range.start, length, bytes);
     range.start += bytes;
     if (range.start === range.end) this.freeRanges.splice(index, 1);
-    new Uint8Array(this.memory.buffer, block.offset, bytes).fill(0);
+    new Uint8Array(this.buffer, block.offset, bytes).fill(0);
     return block;
   }
 
@@ -111,7 +144,11 @@ export class Arena {
     const start = block.offset;
     const end = start + block.bytes;
     let index = 0;
-    while (index < this.freeRanges.length && this.freeRanges[index].start < start) index++;
+    while (
+      index < this.freeRanges.length &&
+      this.freeRanges[index].start < start
+    )
+      index++;
     this.freeRanges.splice(index, 0, { start, end });
     // Merge with the following range, then with the preceding one.
     const next = this.freeRanges[index + 1];
@@ -136,9 +173,17 @@ export class Arena {
     return block === undefined || block.freed ? undefined : block;
   }
 
+  /** Calls `listener` each time the memory has grown, before the allocation that grew it returns. */
+  onGrow(listener: () => void): void {
+    this.growListeners.push(listener);
+  }
+
   /** Bytes in free ranges, for tests and diagnostics. */
   freeBytes(): number {
-    return this.freeRanges.reduce((sum, range) => sum + range.end - range.start, 0);
+    return this.freeRanges.reduce(
+      (sum, range) => sum + range.end - range.start,
+      0,
+    );
   }
 
   /** Called by {@link Float32Block.view} only. */
@@ -148,12 +193,16 @@ export class Arena {
 
   /** Grows the memory until the last free range has room for `bytes`. Returns false if it cannot. */
   private grow(bytes: number): boolean {
-    const top = this.memory.buffer.byteLength;
+    const top = this.buffer.byteLength;
     const last = this.freeRanges[this.freeRanges.length - 1];
-    const available = last !== undefined && last.end === top ? top - last.start : 0;
+    const available =
+      last !== undefined && last.end === top ? top - last.start : 0;
     const pages = top / PAGE_BYTES;
     const needed = Math.ceil((bytes - available) / PAGE_BYTES);
-    const added = Math.min(Math.max(needed, Math.ceil(pages / 8)), MAX_PAGES - pages);
+    const added = Math.min(
+      Math.max(needed, Math.ceil(pages / 8)),
+      MAX_PAGES - pages,
+    );
     if (added < needed) return false;
     try {
       this.memory.grow(added);
@@ -166,9 +215,12 @@ export class Arena {
         return false;
       }
     }
-    const newTop = this.memory.buffer.byteLength;
+    this.buffer = this.memory.buffer;
+    this.generation += 1;
+    const newTop = this.buffer.byteLength;
     if (available > 0) last.end = newTop;
     else this.freeRanges.push({ start: top, end: newTop });
+    for (const listener of this.growListeners) listener();
     return true;
   }
 }

@@ -1,7 +1,7 @@
 import type { FloatArray } from "../parameter.js";
 import { KERNELS_WASM_BASE64 } from "./kernels.generated.js";
 import { Arena, type Float32Block } from "./memory.js";
-import { adopt, residentBlock } from "./resident.js";
+import { ResidentRecords } from "./resident.js";
 
 /** The code that runs float32 update loops: the TypeScript reference or WebAssembly SIMD. */
 export type KernelBackend = "js" | "wasm";
@@ -22,7 +22,14 @@ export type KernelName =
   | "radam"
   | "adabound";
 
-type KernelFunction = (theta: number, grad: number, s0: number, s1: number, s2: number, n: number) => void;
+type KernelFunction = (
+  theta: number,
+  grad: number,
+  s0: number,
+  s1: number,
+  s2: number,
+  n: number,
+) => void;
 
 interface KernelExports extends Record<KernelName, KernelFunction> {
   memory: WebAssembly.Memory;
@@ -50,8 +57,8 @@ const CHUNK = 16384;
  * it only where SIMD is supported.
  */
 const SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253,
-  98, 11,
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8,
+  0, 65, 0, 253, 15, 253, 98, 11,
 ]);
 
 /**
@@ -61,20 +68,30 @@ const SIMD_PROBE = new Uint8Array([
 export class Float32Kernels {
   /** The allocator of the kernels' memory. */
   readonly arena: Arena;
+  /** The objects whose properties hold arrays in the kernels' memory. */
+  readonly residents: ResidentRecords;
 
   private readonly exports: KernelExports;
   private coefficientView: Float32Array;
+  private coefficientGeneration = 0;
   private readonly thetaScratch: Float32Block;
   private readonly gradScratch: Float32Block;
 
   constructor(exports: KernelExports) {
     this.exports = exports;
-    this.coefficientView = new Float32Array(exports.memory.buffer, 0, COEFFICIENT_COUNT);
+    this.coefficientView = new Float32Array(
+      exports.memory.buffer,
+      0,
+      COEFFICIENT_COUNT,
+    );
     this.arena = new Arena(exports.memory, COEFFICIENT_BYTES);
+    this.residents = new ResidentRecords(this.arena);
     const thetaScratch = this.arena.allocate(CHUNK);
     const gradScratch = this.arena.allocate(CHUNK);
     if (thetaScratch === null || gradScratch === null) {
-      throw new RangeError("descent: could not reserve 128 KiB of WebAssembly memory for the kernels.");
+      throw new RangeError(
+        "descent: could not reserve 128 KiB of WebAssembly memory for the kernels.",
+      );
     }
     this.thetaScratch = thetaScratch;
     this.gradScratch = gradScratch;
@@ -87,7 +104,11 @@ export class Float32Kernels {
   adoptAll(buffers: Record<string, FloatArray>): boolean {
     let complete = true;
     for (const name in buffers) {
-      if (buffers[name] instanceof Float32Array && !adopt(buffers, name, this.arena)) complete = false;
+      if (
+        buffers[name] instanceof Float32Array &&
+        !this.residents.adopt(buffers, name, this.arena)
+      )
+        complete = false;
     }
     return complete;
   }
@@ -119,9 +140,18 @@ export class Float32Kernels {
     const p1 = this.address(buffers, s1);
     const p2 = this.address(buffers, s2);
     if (p0 < 0 || p1 < 0 || p2 < 0) return false;
-    this.stagedCoefficients().set(coefficients);
+    const staged = this.stagedCoefficients();
+    // An indexed loop: TypedArray.prototype.set from a plain array costs more for 16 values.
+    for (let i = 0; i < coefficients.length; i++) staged[i] = coefficients[i];
     // Only float32 parameters get kernels (see float32Kernels), and grad matches theta's type.
-    this.apply(this.exports[kernel], theta as Float32Array, grad as Float32Array, p0, p1, p2);
+    this.apply(
+      this.exports[kernel],
+      theta as Float32Array,
+      grad as Float32Array,
+      p0,
+      p1,
+      p2,
+    );
     return true;
   }
 
@@ -130,8 +160,17 @@ export class Float32Kernels {
    * touches, doing no arithmetic that changes them: the benchmark's measure of
    * memory speed. Every array must be a view from the kernels' memory.
    */
-  stream(theta: Float32Array, grad: Float32Array, states: readonly Float32Array[]): void {
-    const kernels = [this.exports.stream_0, this.exports.stream_1, this.exports.stream_2, this.exports.stream_3];
+  stream(
+    theta: Float32Array,
+    grad: Float32Array,
+    states: readonly Float32Array[],
+  ): void {
+    const kernels = [
+      this.exports.stream_0,
+      this.exports.stream_1,
+      this.exports.stream_2,
+      this.exports.stream_3,
+    ];
     const addresses = states.map((state) => this.blockAddress(state));
     this.stagedCoefficients()[0] = 0;
     kernels[states.length](
@@ -161,23 +200,42 @@ export class Float32Kernels {
 
   /** Returns the coefficient block at address 0 as an array over the current buffer. */
   private stagedCoefficients(): Float32Array {
-    const buffer = this.exports.memory.buffer;
-    if (this.coefficientView.buffer !== buffer) this.coefficientView = new Float32Array(buffer, 0, COEFFICIENT_COUNT);
+    if (this.coefficientGeneration !== this.arena.generation) {
+      this.coefficientView = new Float32Array(
+        this.arena.buffer,
+        0,
+        COEFFICIENT_COUNT,
+      );
+      this.coefficientGeneration = this.arena.generation;
+    }
     return this.coefficientView;
   }
 
-  private address(buffers: Record<string, FloatArray>, name: string | undefined): number {
+  private address(
+    buffers: Record<string, FloatArray>,
+    name: string | undefined,
+  ): number {
     if (name === undefined) return 0;
-    return residentBlock(buffers, name)?.offset ?? -1;
+    return this.residents.blockOf(buffers, name)?.offset ?? -1;
   }
 
   private blockAddress(array: Float32Array): number {
     const block = this.arena.blockOf(array);
-    if (block === undefined) throw new TypeError("Float32Kernels.stream: every array must be a view from the kernels' memory.");
+    if (block === undefined)
+      throw new TypeError(
+        "Float32Kernels.stream: every array must be a view from the kernels' memory.",
+      );
     return block.offset;
   }
 
-  private apply(kernel: KernelFunction, theta: Float32Array, grad: Float32Array, p0: number, p1: number, p2: number): void {
+  private apply(
+    kernel: KernelFunction,
+    theta: Float32Array,
+    grad: Float32Array,
+    p0: number,
+    p1: number,
+    p2: number,
+  ): void {
     const thetaBlock = this.arena.blockOf(theta);
     const gradBlock = this.arena.blockOf(grad);
     // Growth may have detached a view of a block, but the block still records the length.
@@ -193,12 +251,22 @@ export class Float32Kernels {
       const skip = start * 4;
       let thetaAddress = this.thetaScratch.offset;
       let gradAddress = this.gradScratch.offset;
-      if (thetaBlock === undefined) thetaScratch.set(theta.subarray(start, start + count));
+      if (thetaBlock === undefined)
+        thetaScratch.set(theta.subarray(start, start + count));
       else thetaAddress = thetaBlock.offset + skip;
-      if (gradBlock === undefined) gradScratch.set(grad.subarray(start, start + count));
+      if (gradBlock === undefined)
+        gradScratch.set(grad.subarray(start, start + count));
       else gradAddress = gradBlock.offset + skip;
-      kernel(thetaAddress, gradAddress, p0 && p0 + skip, p1 && p1 + skip, p2 && p2 + skip, count);
-      if (thetaBlock === undefined) theta.set(thetaScratch.subarray(0, count), start);
+      kernel(
+        thetaAddress,
+        gradAddress,
+        p0 && p0 + skip,
+        p1 && p1 + skip,
+        p2 && p2 + skip,
+        count,
+      );
+      if (thetaBlock === undefined)
+        theta.set(thetaScratch.subarray(0, count), start);
     }
   }
 }
@@ -210,7 +278,8 @@ let loaded: Float32Kernels | null | undefined;
 function load(): Float32Kernels | null {
   if (loaded !== undefined) return loaded;
   loaded = null;
-  if (typeof WebAssembly !== "object" || !WebAssembly.validate(SIMD_PROBE)) return null;
+  if (typeof WebAssembly !== "object" || !WebAssembly.validate(SIMD_PROBE))
+    return null;
   try {
     const module = new WebAssembly.Module(bytesFromBase64(KERNELS_WASM_BASE64));
     const instance = new WebAssembly.Instance(module, {});
@@ -272,12 +341,19 @@ export function loadFloat32Kernels(): Float32Kernels | null {
   return load();
 }
 
-const BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/** Returns the kernels if something loaded them already, without loading them. */
+export function loadedFloat32Kernels(): Float32Kernels | null {
+  return loaded ?? null;
+}
+
+const BASE64_ALPHABET =
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /** Decodes the generated module's base64 text, which is well-formed by construction. */
 function bytesFromBase64(text: string): Uint8Array<ArrayBuffer> {
   const lookup = new Uint8Array(128);
-  for (let i = 0; i < BASE64_ALPHABET.length; i++) lookup[BASE64_ALPHABET.charCodeAt(i)] = i;
+  for (let i = 0; i < BASE64_ALPHABET.length; i++)
+    lookup[BASE64_ALPHABET.charCodeAt(i)] = i;
   const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
   const bytes = new Uint8Array((text.length / 4) * 3 - padding);
   let out = 0;
