@@ -70,6 +70,9 @@ export type BenchLayout = "flat" | "tensors";
 
 export const TENSOR_COUNT = 100;
 
+/** What a timed sample runs: a step in one mode, the streaming pass, or the finiteness check alone. */
+type Action = BenchMode | "stream" | "check";
+
 /** A mode's time for one configuration. */
 export interface ModeTiming {
   /** Median nanoseconds per parameter of one step. */
@@ -93,6 +96,12 @@ export interface BenchResult {
   bytesPerParameter: number;
   /** Median nanoseconds per parameter of the streaming pass over the same arrays. */
   streamNs: number;
+  /**
+   * Median nanoseconds per parameter of the check for NaN and ±Infinity
+   * that every step runs over the gradients first (wasm, own memory). It is
+   * part of each mode's time.
+   */
+  checkNs: number;
   modes: Record<BenchMode, ModeTiming>;
 }
 
@@ -182,8 +191,15 @@ function benchConfiguration(
       );
     };
 
-    const actions: Array<[BenchMode | "stream", () => void]> = [
+    const actions: Array<[Action, () => void]> = [
       ["stream", stream],
+      [
+        "check",
+        () => {
+          for (const param of own)
+            kernels.firstNonFinite(param.grad as Float32Array);
+        },
+      ],
       ...BENCH_MODES.map((mode): [BenchMode, () => void] => [
         mode,
         () => optimizers[mode].step(),
@@ -209,6 +225,7 @@ function benchConfiguration(
       buffers,
       bytesPerParameter: 4 + 8 * (1 + buffers),
       streamNs: median(streamSamples),
+      checkNs: median(samples.get("check") as number[]),
       modes,
     };
   } finally {
@@ -248,7 +265,7 @@ function makeContenders(
   };
 }
 
-function useBackend(mode: BenchMode | "stream"): void {
+function useBackend(mode: Action): void {
   setKernelBackend(mode === "js" ? "js" : "wasm");
 }
 
@@ -258,11 +275,11 @@ function useBackend(mode: BenchMode | "stream"): void {
  * last `sampleMs`, and is recorded in nanoseconds per parameter.
  */
 function timeInterleaved(
-  actions: Array<[BenchMode | "stream", () => void]>,
+  actions: Array<[Action, () => void]>,
   parameters: number,
   settings: BenchSettings,
-): Map<BenchMode | "stream", number[]> {
-  const counts = new Map<BenchMode | "stream", number>();
+): Map<Action, number[]> {
+  const counts = new Map<Action, number>();
   for (const [name, action] of actions) {
     useBackend(name);
     const once = elapsedMs(action, 1);
@@ -271,7 +288,7 @@ function timeInterleaved(
       Math.max(1, Math.ceil(settings.sampleMs / Math.max(once, 1e-3))),
     );
   }
-  const samples = new Map<BenchMode | "stream", number[]>(
+  const samples = new Map<Action, number[]>(
     actions.map(([name]) => [name, []]),
   );
   for (let r = 0; r < settings.repeats; r++) {

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
-import { availableParallelism, cpus } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
+import { availableParallelism, cpus, loadavg } from "node:os";
 
 import cliProgress from "cli-progress";
 import { type Command, InvalidArgumentError } from "commander";
@@ -19,6 +19,8 @@ export interface MachineInfo {
   cores: number;
   node: string;
   platform: string;
+  /** One-minute load average when the run started: other processes share the cores and memory bus. */
+  loadAverage: number;
 }
 
 /** The JSON output of `descent bench --json`. */
@@ -124,12 +126,13 @@ async function runBench(flags: BenchFlags): Promise<BenchReport> {
       if (done === total) bar.stop();
     },
   };
+  const machine = machineInfo();
   const optimizers = runOptimizerBench(settings);
   const tfjs = flags.tfjs
     ? await runTfjsComparison(Boolean(flags.quick))
     : { skipped: "--no-tfjs" };
   return {
-    machine: machineInfo(),
+    machine,
     settings: { sizes, repeats, sampleMs },
     optimizers,
     tfjs,
@@ -142,33 +145,60 @@ function selectCases(names: string[]) {
   );
 }
 
-/**
- * Module paths, relative to this file in dist/, where the TF.js comparison's
- * `benchTfjs` may be built: src/bench/tfjs.ts or src/tfjs/bench.ts.
- */
-const TFJS_BENCH_MODULES = ["../../bench/tfjs.js", "../../tfjs/bench.js"];
+interface TfjsBenchModule {
+  benchTfjs?: (options?: Record<string, unknown>) => Promise<unknown[]>;
+}
 
-/** Runs the tf.train comparison if its module is part of the build. */
+/** Modules, relative to this file in dist/, that may export `benchTfjs` once built. */
+const TFJS_BENCH_MODULES = ["../../bench/tfjs.js", "../../tfjs/bench.js"];
+/** The comparison as TypeScript source in a checkout, loaded through tsx. */
+const TFJS_BENCH_SOURCE = new URL("../../../bench/tfjs.ts", import.meta.url);
+
+/**
+ * Runs the tf.train comparison: `benchTfjs` from the build if it is there,
+ * else from the checkout's bench/tfjs.ts through the tsx dev dependency.
+ */
 async function runTfjsComparison(
   quick: boolean,
 ): Promise<unknown[] | { skipped: string }> {
+  const loaded = await loadTfjsBench();
+  if (typeof loaded === "string") return { skipped: loaded };
+  return loaded(quick ? { largeSize: 100_000, repeats: 3 } : {});
+}
+
+async function loadTfjsBench(): Promise<
+  NonNullable<TfjsBenchModule["benchTfjs"]> | string
+> {
   for (const specifier of TFJS_BENCH_MODULES) {
-    let module: {
-      benchTfjs?: (options?: Record<string, unknown>) => Promise<unknown[]>;
-    };
-    try {
-      module = (await import(specifier)) as typeof module;
-    } catch (error) {
-      if ((error as { code?: string }).code === "ERR_MODULE_NOT_FOUND")
-        continue;
-      throw error;
-    }
-    if (typeof module.benchTfjs !== "function") continue;
-    return module.benchTfjs(quick ? { largeSize: 100_000, repeats: 3 } : {});
+    const module = await importIfPresent<TfjsBenchModule>(specifier);
+    if (typeof module?.benchTfjs === "function") return module.benchTfjs;
   }
-  return {
-    skipped: "the tf.train comparison (benchTfjs) is not part of this build",
-  };
+  if (!existsSync(TFJS_BENCH_SOURCE)) {
+    return "benchTfjs is neither in this build nor in bench/tfjs.ts";
+  }
+  const tsx =
+    await importIfPresent<typeof import("tsx/esm/api")>("tsx/esm/api");
+  if (tsx === null) return "bench/tfjs.ts needs the tsx dev dependency";
+  const module = (await tsx.tsImport(
+    TFJS_BENCH_SOURCE.href,
+    import.meta.url,
+  )) as TfjsBenchModule;
+  if (typeof module.benchTfjs !== "function") {
+    return "bench/tfjs.ts exports no benchTfjs function";
+  }
+  return module.benchTfjs;
+}
+
+/** Imports `specifier`, or returns null if no such module is installed or built. */
+async function importIfPresent<T>(specifier: string): Promise<T | null> {
+  try {
+    return (await import(specifier)) as T;
+  } catch (error) {
+    if ((error as { code?: string }).code === "ERR_MODULE_NOT_FOUND") {
+      return null;
+    }
+    throw error;
+  }
 }
 
 /** Describes this machine from /proc/cpuinfo where it exists, else from Node's os module. */
@@ -187,6 +217,7 @@ export function machineInfo(): MachineInfo {
     cores: availableParallelism(),
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
+    loadAverage: loadavg()[0],
   };
 }
 
@@ -194,7 +225,8 @@ export function machineInfo(): MachineInfo {
 export function formatReport(report: BenchReport): string {
   const { machine } = report;
   const lines = [
-    `descent bench: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}`,
+    `descent bench: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}, ` +
+      `load average ${machine.loadAverage.toFixed(2)} at the start`,
     `kernels: ${getKernelBackend()}; median of ${report.settings.repeats} samples; ` +
       `ns per parameter per step, (ratio) to a pass streaming the same bytes`,
   ];
@@ -219,6 +251,7 @@ function formatTable(results: BenchResult[]): string {
     "algorithm",
     "bytes",
     "stream",
+    "check",
     "js",
     "wasm user arrays",
     "wasm own memory",
@@ -227,6 +260,7 @@ function formatTable(results: BenchResult[]): string {
     r.label,
     String(r.bytesPerParameter),
     r.streamNs.toFixed(3),
+    r.checkNs.toFixed(3),
     formatTiming(r.modes.js.ns, r.modes.js.ratio),
     formatTiming(r.modes.wasm.ns, r.modes.wasm.ratio),
     formatTiming(r.modes.wasmOwn.ns, r.modes.wasmOwn.ratio),
