@@ -3,12 +3,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { Parameter, createOptimizer, setKernelBackend } from "../src/core/index.js";
 import { createTfjsOptimizer } from "../src/tfjs/index.js";
-import { type FixedCase, loadOptimizerFiles } from "./helpers/reference.js";
+import {
+  type ClosedLoopCase,
+  type FixedCase,
+  loadOptimizerFiles,
+  rosenbrockGradient,
+} from "./helpers/reference.js";
 import { TEST_BACKENDS, useBackend } from "./helpers/tfjs-backend.js";
 
 /**
  * The same bound as the core's float32 golden test: float32 rounding
- * accumulated over 30 steps, relative to max(1, |expected|).
+ * accumulated over 30 steps (200 on Rosenbrock), relative to
+ * max(1, |expected|).
  */
 const TOLERANCE_FLOAT32 = 1e-5;
 
@@ -87,6 +93,51 @@ function worstReferenceError(c: FixedCase, actual: Float32Array[][]): { worst: n
   return { worst, where };
 }
 
+/**
+ * Runs a Rosenbrock case through a tf.Variable and through the core with
+ * float32 parameters, each taking its gradient in float64 from its own
+ * current point. Returns both points after every step.
+ */
+function runClosedLoop(c: ClosedLoopCase): Outcome {
+  const variable = tf.variable(tf.tensor(c.start, [2], "float32"));
+  const optimizer = createTfjsOptimizer(c.algorithm, { ...c.options, directAccess: true });
+  const param = new Parameter(new Float32Array(c.start));
+  const core = createOptimizer(c.algorithm, [param], c.options);
+  const outcome: Outcome = { tfjs: [], core: [] };
+
+  for (let step = 1; step <= c.steps; step++) {
+    const [x, y] = variable.dataSync();
+    const grad = tf.tensor(rosenbrockGradient(x, y), [2], "float32");
+    optimizer.applyGradients({ [variable.name]: grad });
+    grad.dispose();
+    param.grad!.set(rosenbrockGradient(param.data[0], param.data[1]));
+    core.step();
+
+    outcome.tfjs.push([Float32Array.from(variable.dataSync() as Float32Array)]);
+    outcome.core.push([Float32Array.from(param.data)]);
+  }
+  variable.dispose();
+  optimizer.dispose();
+  return outcome;
+}
+
+/** Returns the worst relative error against the trajectory. `points[k]` is the point after step k + 1. */
+function worstTrajectoryError(c: ClosedLoopCase, points: Float32Array[][]): { worst: number; where: string } {
+  let worst = 0;
+  let where = "";
+  c.trajectory.forEach((point) =>
+    point.params.forEach((e, j) => {
+      const actual = points[point.step - 1][0][j];
+      const error = Math.abs(actual - e) / Math.max(1, Math.abs(e));
+      if (!(error <= worst)) {
+        worst = Number.isNaN(error) ? Infinity : error;
+        where = `${j === 0 ? "x" : "y"} at step ${point.step}: got ${actual}, expected ${e}`;
+      }
+    }),
+  );
+  return { worst, where };
+}
+
 const files = loadOptimizerFiles();
 
 /** The core runs float32 updates in TypeScript loops or in WebAssembly SIMD kernels. */
@@ -110,6 +161,15 @@ for (const [backend, kernels] of TEST_BACKENDS.flatMap((b) => KERNELS.map((k) =>
         it(`${c.name} matches the reference in float32`, () => {
           const { tfjs } = runCase(c, true);
           const { worst, where } = worstReferenceError(c, tfjs);
+          expect(worst, where).toBeLessThanOrEqual(TOLERANCE_FLOAT32);
+        });
+      }
+
+      for (const c of file.closedLoop) {
+        it(`${c.name} follows the Rosenbrock trajectory in float32`, () => {
+          const { tfjs, core } = runClosedLoop(c);
+          expect(firstBitDifference(tfjs, core)).toBe("");
+          const { worst, where } = worstTrajectoryError(c, tfjs);
           expect(worst, where).toBeLessThanOrEqual(TOLERANCE_FLOAT32);
         });
       }
