@@ -310,7 +310,10 @@ describe("descent train resume", () => {
         reject(new Error("the run finished before it could be interrupted"));
       });
     });
-    const partial = metrics(interrupted);
+    // The kill can land before the first metrics file is written.
+    const partial = existsSync(join(interrupted, "metrics.jsonl"))
+      ? metrics(interrupted)
+      : [];
     expect(partial.length).toBeLessThan(3);
 
     const resumed = runCli([...args(interrupted), "--resume"]);

@@ -6,6 +6,7 @@ import { BACKENDS, type BackendName } from "../train/backend.js";
 import { MODEL_NAMES, type ModelName } from "../train/models.js";
 import type { RunConfig } from "../train/run.js";
 import { SCHEDULE_NAMES, type ScheduleName } from "../train/schedule.js";
+import { DEFAULT_LEARNING_RATES } from "./presets.js";
 
 /** Parses an integer of at least `min`, for commander options. */
 export function integerAtLeast(min: number, example: number) {
@@ -131,17 +132,80 @@ export function parseSchedule(text: string): ScheduleName {
   return text as ScheduleName;
 }
 
-/** Training extras shared by `compare` and `train`. */
-export interface TrainingExtras {
+/** Flags that `compare` and `train` share, after parsing. */
+export interface RunFlags {
+  lr?: number;
+  weightDecay?: number;
+  model: ModelName;
+  epochs: number;
+  batchSize: number | "full";
+  seed: number;
+  data?: string;
+  backend: BackendName;
+  trainLimit?: number;
+  testLimit?: number;
   schedule?: ScheduleName;
   warmup?: number;
   clipNorm?: number;
   accumulate?: number;
 }
 
-/** Registers the schedule, warm-up, clipping and accumulation flags on `command`. */
-export function addTrainingExtras(command: Command): Command {
+/**
+ * Registers the flags that `compare` and `train` share: data, model, length,
+ * batch size, seed, backend, subsets, schedule, clipping and accumulation.
+ */
+export function addRunOptions(command: Command): Command {
   return command
+    .option(
+      "--data <dir>",
+      "folder with the four MNIST-format IDX files, gzipped or not (default: the subset shipped in data/fashion-mnist)",
+      parseExistingFolder,
+    )
+    .option(
+      "--weight-decay <lambda>",
+      "weight decay (default: each optimizer's own)",
+      parseNonNegative,
+    )
+    .option(
+      "--model <name>",
+      "model: mlp (784-256-10), cnn or logreg",
+      parseModel,
+      "mlp",
+    )
+    .option(
+      "--epochs <n>",
+      "passes over the training set",
+      integerAtLeast(1, 10),
+      10,
+    )
+    .option(
+      "--batch-size <n|full>",
+      "examples per step; full is batch gradient descent, 1 is stochastic",
+      parseBatchSize,
+      128,
+    )
+    .option(
+      "--seed <n>",
+      "seed of the initial weights and the shuffling",
+      integerAtLeast(0, 0),
+      0,
+    )
+    .option(
+      "--backend <name>",
+      "TF.js backend: wasm or cpu",
+      parseBackend,
+      "wasm",
+    )
+    .option(
+      "--train-limit <n>",
+      "train on the first n training images only",
+      integerAtLeast(1, 1000),
+    )
+    .option(
+      "--test-limit <n>",
+      "evaluate on the first n test images only",
+      integerAtLeast(1, 1000),
+    )
     .option(
       "--schedule <name>",
       `learning-rate schedule over the run: ${SCHEDULE_NAMES.join(", ")} (default: constant)`,
@@ -164,11 +228,27 @@ export function addTrainingExtras(command: Command): Command {
     );
 }
 
-/** Copies the extras from parsed flags into a run config's fields. */
-export function extrasConfig(
-  flags: TrainingExtras,
-): Pick<RunConfig, "schedule" | "clipNorm" | "accumulate"> {
-  const config: Pick<RunConfig, "schedule" | "clipNorm" | "accumulate"> = {};
+/**
+ * Builds the config of one run of `optimizer` from parsed flags; without
+ * `--lr` the optimizer gets its rate from {@link DEFAULT_LEARNING_RATES}.
+ */
+export function runConfigFor(optimizer: string, flags: RunFlags): RunConfig {
+  const optimizerOptions: Record<string, unknown> = {
+    lr: flags.lr ?? DEFAULT_LEARNING_RATES[optimizer] ?? 1e-3,
+  };
+  if (flags.weightDecay !== undefined) {
+    optimizerOptions.weightDecay = flags.weightDecay;
+  }
+  const config: RunConfig = {
+    model: flags.model,
+    optimizer,
+    optimizerOptions,
+    seed: flags.seed,
+    epochs: flags.epochs,
+    batchSize: flags.batchSize,
+  };
+  if (flags.trainLimit !== undefined) config.trainLimit = flags.trainLimit;
+  if (flags.testLimit !== undefined) config.testLimit = flags.testLimit;
   if (flags.schedule !== undefined || (flags.warmup ?? 0) > 0) {
     config.schedule = {
       name: flags.schedule ?? "constant",

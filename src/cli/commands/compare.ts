@@ -1,83 +1,45 @@
 import { availableParallelism } from "node:os";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { Command } from "commander";
 
-import { writeReport } from "../../report/write.js";
 import type { ReportInput, RunResult } from "../../report/types.js";
-import type { BackendName } from "../../train/backend.js";
+import { writeFileAtomic, writeReport } from "../../report/write.js";
 import { SHIPPED_DATA_DIR, loadFashionMnist } from "../../train/idx.js";
-import type { ModelName } from "../../train/models.js";
 import type { EpochMetrics } from "../../train/run.js";
 import type { RunOutcome, RunTask } from "../execute-run.js";
 import {
-  type TrainingExtras,
-  addTrainingExtras,
-  extrasConfig,
+  type RunFlags,
+  addRunOptions,
   integerAtLeast,
-  parseBackend,
-  parseBatchSize,
-  parseExistingFolder,
   parseLearningRate,
-  parseModel,
-  parseNonNegative,
   parseOptimizerList,
+  runConfigFor,
 } from "../options.js";
-import { DEFAULT_LEARNING_RATES, DEFAULT_OPTIMIZERS } from "../presets.js";
+import { DEFAULT_OPTIMIZERS } from "../presets.js";
 import { type ProgressDisplay, createProgress } from "../progress.js";
 import { metricsLine, runFolder, writeRunFolder } from "../run-folder.js";
 import type { WorkerMessage } from "../run-worker.js";
-import { writeFileAtomic } from "../../report/write.js";
-import { join } from "node:path";
 
 /** Settings of `descent compare`, after parsing. */
-export interface CompareSettings extends TrainingExtras {
+export interface CompareSettings extends RunFlags {
   data: string;
   optimizers: string[];
-  lr?: number;
-  weightDecay?: number;
-  model: ModelName;
-  epochs: number;
-  batchSize: number | "full";
-  seed: number;
   out: string;
   jobs: number;
-  backend: BackendName;
-  trainLimit?: number;
-  testLimit?: number;
   resume: boolean;
 }
 
 /** Builds one run task per optimizer, each with its default or the given learning rate. */
 export function compareTasks(settings: CompareSettings): RunTask[] {
-  return settings.optimizers.map((name) => {
-    const lr = settings.lr ?? DEFAULT_LEARNING_RATES[name] ?? 1e-3;
-    const optimizerOptions: Record<string, unknown> = { lr };
-    if (settings.weightDecay !== undefined)
-      optimizerOptions.weightDecay = settings.weightDecay;
-    return {
-      label: name,
-      config: {
-        model: settings.model,
-        optimizer: name,
-        optimizerOptions,
-        seed: settings.seed,
-        epochs: settings.epochs,
-        batchSize: settings.batchSize,
-        ...(settings.trainLimit === undefined
-          ? {}
-          : { trainLimit: settings.trainLimit }),
-        ...(settings.testLimit === undefined
-          ? {}
-          : { testLimit: settings.testLimit }),
-        ...extrasConfig(settings),
-      },
-      dataDir: settings.data,
-      backend: settings.backend,
-      checkpointDir: join(runFolder(settings.out, name), "checkpoint"),
-      resume: settings.resume,
-    };
-  });
+  return settings.optimizers.map((name) => ({
+    label: name,
+    config: runConfigFor(name, settings),
+    dataDir: settings.data,
+    backend: settings.backend,
+    checkpointDir: join(runFolder(settings.out, name), "checkpoint"),
+    resume: settings.resume,
+  }));
 }
 
 /**
@@ -299,48 +261,14 @@ export function registerCompare(program: Command): void {
       "train one model with each optimizer on Fashion-MNIST and write a report with charts",
     )
     .option(
-      "--data <dir>",
-      "folder with the four MNIST-format IDX files, gzipped or not (default: the subset shipped in data/fashion-mnist)",
-      parseExistingFolder,
-    )
-    .option(
       "--optimizers <list>",
       `comma-separated optimizer names (default: ${DEFAULT_OPTIMIZERS.join(",")})`,
       parseOptimizerList,
     )
     .option(
       "--lr <rate>",
-      "learning rate for every optimizer (default: a per-optimizer rate, see descent list)",
+      "learning rate for every optimizer (default: a rate per optimizer, listed in the README)",
       parseLearningRate,
-    )
-    .option(
-      "--weight-decay <lambda>",
-      "weight decay for every optimizer (default: each optimizer's own)",
-      parseNonNegative,
-    )
-    .option(
-      "--model <name>",
-      "model: mlp (784-256-10), cnn or logreg",
-      parseModel,
-      "mlp",
-    )
-    .option(
-      "--epochs <n>",
-      "passes over the training set",
-      integerAtLeast(1, 10),
-      10,
-    )
-    .option(
-      "--batch-size <n|full>",
-      "examples per step; full is batch gradient descent, 1 is stochastic",
-      parseBatchSize,
-      128,
-    )
-    .option(
-      "--seed <n>",
-      "seed of the initial weights and the shuffling",
-      integerAtLeast(0, 0),
-      0,
     )
     .option("--out <dir>", "output folder", "out/compare")
     .option(
@@ -349,53 +277,21 @@ export function registerCompare(program: Command): void {
       integerAtLeast(1, 2),
     )
     .option(
-      "--backend <name>",
-      "TF.js backend: wasm or cpu",
-      parseBackend,
-      "wasm",
-    )
-    .option(
-      "--train-limit <n>",
-      "train on the first n training images only",
-      integerAtLeast(1, 1000),
-    )
-    .option(
-      "--test-limit <n>",
-      "evaluate on the first n test images only",
-      integerAtLeast(1, 1000),
-    )
-    .option(
       "--resume",
       "continue runs from the checkpoints in the output folder",
       false,
     );
-  addTrainingExtras(command).action(async (flags: Partial<CompareSettings>) => {
-    const settings: CompareSettings = {
-      data: flags.data ?? SHIPPED_DATA_DIR,
-      optimizers: flags.optimizers ?? [...DEFAULT_OPTIMIZERS],
-      model: flags.model as ModelName,
-      epochs: flags.epochs as number,
-      batchSize: flags.batchSize as number | "full",
-      seed: flags.seed as number,
-      out: flags.out as string,
-      jobs: flags.jobs ?? availableParallelism(),
-      backend: flags.backend as BackendName,
-      resume: Boolean(flags.resume),
-      ...(flags.lr === undefined ? {} : { lr: flags.lr }),
-      ...(flags.weightDecay === undefined
-        ? {}
-        : { weightDecay: flags.weightDecay }),
-      ...(flags.trainLimit === undefined
-        ? {}
-        : { trainLimit: flags.trainLimit }),
-      ...(flags.testLimit === undefined ? {} : { testLimit: flags.testLimit }),
-      ...(flags.schedule === undefined ? {} : { schedule: flags.schedule }),
-      ...(flags.warmup === undefined ? {} : { warmup: flags.warmup }),
-      ...(flags.clipNorm === undefined ? {} : { clipNorm: flags.clipNorm }),
-      ...(flags.accumulate === undefined
-        ? {}
-        : { accumulate: flags.accumulate }),
-    };
-    process.exitCode = await runCompare(settings);
-  });
+  addRunOptions(command).action(
+    async (flags: RunFlags & Partial<CompareSettings>) => {
+      const settings: CompareSettings = {
+        ...flags,
+        data: flags.data ?? SHIPPED_DATA_DIR,
+        optimizers: flags.optimizers ?? [...DEFAULT_OPTIMIZERS],
+        out: flags.out as string,
+        jobs: flags.jobs ?? availableParallelism(),
+        resume: Boolean(flags.resume),
+      };
+      process.exitCode = await runCompare(settings);
+    },
+  );
 }
