@@ -81,6 +81,21 @@ describe("descent tour --quick", () => {
   });
 });
 
+describe("descent tour input checks", () => {
+  it("rejects an unknown experiment id", () => {
+    const rejected = runCli(["tour", "--quick", "--only", "adagrad,adamm", "--out", join(root, "never")]);
+    expect(rejected.status).toBe(1);
+    expect(rejected.stderr).toContain('Unknown tour experiment "adamm"');
+    expect(rejected.stderr).toContain("Valid ids: batch-size, learning-rate");
+  });
+
+  it("rejects a negative worker count", () => {
+    const rejected = runCli(["tour", "--workers", "-1", "--out", join(root, "never")]);
+    expect(rejected.status).toBe(1);
+    expect(rejected.stderr).toContain('the worker count must be an integer ≥ 0, got "-1"');
+  });
+});
+
 describe("tour.html in Chromium", () => {
   it("shows every chart with a readable size", async () => {
     const ids = tourJson.sections.flatMap((s) => s.charts);

@@ -49,7 +49,7 @@ export interface LineSeries {
 /** Scale of a chart axis. */
 export type AxisScale = "linear" | "log";
 
-/** What {@link lineChart} draws. */
+/** Options of {@link lineChart}: the series, axes and labels to draw. */
 export interface LineChartOptions {
   id: string;
   title: string;

@@ -30,8 +30,9 @@ async function runOne(experiment: Experiment): Promise<SceneResult> {
 function expectWellFormed(section: SceneResult): void {
   expect(section.checks.length).toBeGreaterThan(0);
   const held = section.checks.filter((check) => check.holds).length;
-  const expected = held === section.checks.length ? "holds" : held === 0 ? "does not hold" : "holds in part";
-  expect(section.outcome).toBe(expected);
+  if (held === section.checks.length) expect(section.outcome).toBe("holds");
+  else if (held === 0) expect(section.outcome).toBe("does not hold");
+  else expect(section.outcome).toBe("holds in part");
   for (const check of section.checks) {
     expect(section.verdict).toContain(check.text.replace(/\.$/, ""));
     expect(check.criterion).not.toBe("");

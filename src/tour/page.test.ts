@@ -10,7 +10,7 @@ import type { TourResult } from "./tour.js";
 import type { SceneResult } from "./types.js";
 import { type WrittenTour, writeTour } from "./write.js";
 
-/** A hand-made section with awkward text and numbers, so that escaping and formatting show. */
+/** Builds a section with markup in its text and non-finite numbers, so that escaping and formatting show. */
 function section(id: string, holds: boolean[]): SceneResult {
   const checks = holds.map((held, i) => ({ holds: held, text: `check ${i} of <${id}>`, criterion: `rule ${i} & more` }));
   return {

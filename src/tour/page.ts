@@ -15,7 +15,9 @@ export interface RenderedTourChart {
 
 /** Formats a table cell. */
 export function formatCell(value: number, format: CellFormat = "number"): string {
-  if (!Number.isFinite(value)) return Number.isNaN(value) ? "–" : value > 0 ? "never" : "−∞";
+  if (Number.isNaN(value)) return "–";
+  if (value === Infinity) return "never";
+  if (value === -Infinity) return "−∞";
   switch (format) {
     case "percent":
       return formatPercent(value);
@@ -35,7 +37,7 @@ export function countOutcomes(sections: readonly SceneResult[]): Record<Outcome,
   return counts;
 }
 
-/** One sentence on how many claims held. */
+/** Describes in one sentence how many claims held, held in part and did not. */
 export function describeCounts(sections: readonly SceneResult[]): string {
   const counts = countOutcomes(sections);
   return (
@@ -90,7 +92,8 @@ function contents(sections: readonly SceneResult[]): string {
 }
 
 function badge(outcome: Outcome): string {
-  const kind = outcome === "holds" ? "holds" : outcome === "holds in part" ? "partly" : "fails";
+  const kinds: Record<Outcome, string> = { holds: "holds", "holds in part": "partly", "does not hold": "fails" };
+  const kind = kinds[outcome];
   return `<span class="badge ${kind}">${escapeHtml(outcome)}</span>`;
 }
 

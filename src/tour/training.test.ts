@@ -86,7 +86,8 @@ describe("training experiments at quick size", () => {
 
     // Clipping into [α*(1 − 1/(γt + 1)), α*(1 + 1/(γt))] bounds the spread of AdaBound's step sizes.
     expect(adabound.checks[0].holds).toBe(true);
-    const steps = Math.ceil(adabound.numbers.trainLimit / 32) * adabound.numbers.epochs;
+    const steps = adabound.numbers.steps;
+    expect(steps).toBe(Math.ceil(adabound.numbers.trainLimit / 32) * adabound.numbers.epochs);
     const upper = 0.1 * (1 + 1 / (1e-3 * steps));
     const lower = 0.1 * (1 - 1 / (1e-3 * steps + 1));
     expect(adabound.numbers.adaboundStepSizeMax).toBeLessThanOrEqual(upper * (1 + 1e-6));

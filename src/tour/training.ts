@@ -12,12 +12,12 @@ import { type EpochMetrics, type RunConfig, runTraining } from "../train/run.js"
 /** Training images held out to choose learning rates: the last this many of the training split. */
 export const VALIDATION_COUNT = 1000;
 
-/** One training run that a scene asks for. */
+/** One training run that an experiment requests. */
 export interface TrainingJob {
   config: RunConfig;
   /**
-   * Which images each epoch is evaluated on: the dataset's test split, or the
-   * last {@link VALIDATION_COUNT} training images. Training always draws from
+   * Images each epoch is evaluated on: the dataset's test split, or the last
+   * {@link VALIDATION_COUNT} training images. Training always draws from
    * the images before those, so the two never overlap.
    */
   evaluateOn: "test" | "validation";
@@ -33,7 +33,7 @@ export interface StepSizeSpread {
   max: number;
 }
 
-/** What a training run measured, as plain data that can cross a worker boundary. */
+/** Measurements of one training run, as plain data that can cross a worker boundary. */
 export interface TrainingOutcome {
   epochs: EpochMetrics[];
   /** Training loss of every step's batch, in order. */
@@ -41,7 +41,7 @@ export interface TrainingOutcome {
   stepSizes: StepSizeSpread[];
 }
 
-/** Runs training jobs; a scene receives one in its context. */
+/** Runs training jobs; each experiment receives one in its context. */
 export interface Trainer {
   /** Runs the jobs and returns their outcomes in the same order. */
   train(jobs: readonly TrainingJob[]): Promise<TrainingOutcome[]>;
@@ -77,8 +77,8 @@ function takeFrom(set: ImageSet, start: number): ImageSet {
 function splitFor(data: MnistDataset, evaluateOn: TrainingJob["evaluateOn"]): MnistDataset {
   if (data.train.count <= VALIDATION_COUNT) {
     throw new RangeError(
-      `The tour holds out the last ${VALIDATION_COUNT} training images for validation, but the dataset ` +
-        `has only ${data.train.count}. Use a dataset with more than ${VALIDATION_COUNT} training images.`,
+      `The tour reserves the last ${VALIDATION_COUNT} training images for validation, so it needs more ` +
+        `than ${VALIDATION_COUNT}, but the dataset has only ${data.train.count}. Pass --data with a larger dataset.`,
     );
   }
   const trainCount = data.train.count - VALIDATION_COUNT;

@@ -8,7 +8,7 @@ import type { Trainer } from "./training.js";
  */
 export type TourSize = "quick" | "full";
 
-/** What a scene receives: the tour's seed and size, and a trainer for its training runs. */
+/** Inputs of an experiment: the tour's seed and size, and a trainer for its training runs. */
 export interface SceneContext {
   seed: number;
   size: TourSize;
@@ -48,7 +48,7 @@ export interface Check {
   criterion: string;
 }
 
-/** How a claim fared: all checks held, some did, or none did. */
+/** Result of a claim's checks: all held, some did, or none did. */
 export type Outcome = "holds" | "holds in part" | "does not hold";
 
 /** Everything one scene measured and shows. */
@@ -58,7 +58,7 @@ export interface SceneResult {
   title: string;
   /** The claim as people state it. */
   claim: string;
-  /** What the experiment does, in a few sentences. */
+  /** Description of the experiment in a few sentences. */
   setup: string;
   /** The update rule or rules that the claim is about, in plain text. */
   rule: string;
@@ -84,7 +84,7 @@ export interface Experiment {
   id: string;
   /** Ids of the sections `run` returns, in order. */
   sections: readonly string[];
-  /** Which parts of descent the experiment needs besides core. */
+  /** Part of descent the experiment needs besides core. */
   needs: "core" | "landscape" | "training";
   run(context: SceneContext): Promise<SceneResult | SceneResult[]> | SceneResult | SceneResult[];
 }

@@ -48,7 +48,7 @@ export async function writeTour(tour: TourResult, outDir: string): Promise<Writt
 }
 
 /**
- * The content of `tour.json`: every section's claim, verdict, checks,
+ * Returns the content of `tour.json`: every section's claim, verdict, checks,
  * settings, tables and numbers, without the charts.
  */
 export function tourJson(tour: TourResult) {

@@ -27,9 +27,9 @@ interface SparseRun {
 /**
  * Trains a linear model online on samples whose features are 1 when present
  * and 0 otherwise. Rare and frequent weights are separate parameters with
- * separate optimizers, so that the effective learning rate of each kind can be
- * read apart; since SGD and Adagrad update each coordinate on its own, this
- * equals one optimizer over all weights.
+ * separate optimizers, so that each kind's effective learning rate can be read
+ * on its own. SGD and Adagrad update each coordinate independently, so this
+ * gives the same numbers as one optimizer over all weights.
  */
 function runSparse(name: string, lr: number, steps: number, seed: number): SparseRun {
   const random = new SceneRandom(seed);

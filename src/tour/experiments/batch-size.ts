@@ -233,7 +233,8 @@ export async function runBatchSizeScene({ seed, size, trainer }: SceneContext): 
   };
 }
 
-const BATCH_COLORS = ["#9ecae1", "#4292c6", "#08306b"];
+/** Light blue, orange and navy: the three regimes stay apart even where the lines cross. */
+const BATCH_COLORS = ["#9ecae1", "#f28e2b", "#08306b"];
 
 function batchSizeOf(regime: Regime, trainLimit: number): number {
   return regime.batchSize === "full" ? trainLimit : regime.batchSize;

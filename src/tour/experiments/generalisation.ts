@@ -33,7 +33,40 @@ interface Study {
   epochs: number;
   seeds: number[];
   /** Per candidate: the chosen rate, its validation score and one test run per seed. */
-  results: Array<{ candidate: Candidate; lr: number; validation: number; runs: TrainingOutcome[] }>;
+  results: Array<{ candidate: Candidate; lr: number; validation: number; tried: number[]; runs: TrainingOutcome[] }>;
+}
+
+/** Times a grid is extended by one rate when its best rate lies on its edge. */
+const MAX_GRID_EXTENSIONS = 2;
+
+/**
+ * Returns the neighbour of a rate in the sequence 1, 3, 10, 30, ... times a
+ * power of ten that the grids use: one step up or down.
+ */
+function neighbourRate(rate: number, direction: "up" | "down"): number {
+  const exponent = Math.floor(Math.log10(rate) + 1e-9);
+  const isOne = rate / 10 ** exponent < 2;
+  if (direction === "up") return Number(((isOne ? 3 : 10) * 10 ** exponent).toPrecision(1));
+  return Number(((isOne ? 0.3 : 1) * 10 ** exponent).toPrecision(1));
+}
+
+/** Returns the rate with the highest score, the smaller one on a tie. */
+function bestRate(scores: ReadonlyMap<number, number>): [number, number] {
+  const sorted = [...scores.entries()].sort(([a], [b]) => a - b);
+  return sorted.reduce((best, entry) => (entry[1] > best[1] ? entry : best));
+}
+
+/**
+ * Returns the next rate past the edge of the grid when its best rate is the
+ * smallest or the largest tried, as Wilson et al. extend theirs; otherwise
+ * undefined.
+ */
+function rateBeyondEdge(scores: ReadonlyMap<number, number>): number | undefined {
+  const rates = [...scores.keys()].sort((a, b) => a - b);
+  const [best] = bestRate(scores);
+  if (best === rates[0]) return neighbourRate(best, "down");
+  if (best === rates.at(-1)) return neighbourRate(best, "up");
+  return undefined;
 }
 
 /** Mean of a run's test (or validation) accuracy over its last quarter of epochs. */
@@ -65,18 +98,29 @@ async function runStudy({ seed, size, trainer }: SceneContext): Promise<Study> {
     recordStepSizes: evaluateOn === "test",
   });
 
-  const tuningJobs = CANDIDATES.flatMap((candidate) =>
-    candidate.learningRates.flatMap((lr) => seeds.map((s) => job(candidate, lr, s, "validation"))),
-  );
-  const tuning = await trainer.train(tuningJobs);
-  let next = 0;
-  const chosen = CANDIDATES.map((candidate) => {
-    const scores = candidate.learningRates.map((lr) => ({
-      lr,
-      score: mean(seeds.map(() => lateAccuracy(tuning[next++]))),
-    }));
-    const best = scores.reduce((winner, entry) => (entry.score > winner.score ? entry : winner));
-    return { candidate, lr: best.lr, validation: best.score };
+  // Each candidate's tried rates and their validation scores, grown at the
+  // edge while the best rate is the smallest or largest tried.
+  const tried = CANDIDATES.map((candidate) => ({ candidate, scores: new Map<number, number>() }));
+  let pending = tried.map((entry) => ({ entry, rates: [...entry.candidate.learningRates] }));
+  for (let round = 0; round <= MAX_GRID_EXTENSIONS && pending.length > 0; round++) {
+    const jobs = pending.flatMap(({ entry, rates }) =>
+      rates.flatMap((lr) => seeds.map((s) => job(entry.candidate, lr, s, "validation"))),
+    );
+    const outcomes = await trainer.train(jobs);
+    let next = 0;
+    for (const { entry, rates } of pending) {
+      for (const lr of rates) {
+        entry.scores.set(lr, mean(seeds.map(() => lateAccuracy(outcomes[next++]))));
+      }
+    }
+    pending = tried.flatMap((entry) => {
+      const beyond = rateBeyondEdge(entry.scores);
+      return beyond === undefined ? [] : [{ entry, rates: [beyond] }];
+    });
+  }
+  const chosen = tried.map(({ candidate, scores }) => {
+    const [lr, validation] = bestRate(scores);
+    return { candidate, lr, validation, tried: [...scores.keys()].sort((a, b) => a - b) };
   });
 
   const testJobs = chosen.flatMap(({ candidate, lr }) => seeds.map((s) => job(candidate, lr, s, "test")));
@@ -129,8 +173,9 @@ export async function runGeneralisationScenes(context: SceneContext): Promise<Sc
   const setup =
     `A one-hidden-layer network (784-256-10) trains on ${formatCount(study.trainLimit)} Fashion-MNIST images ` +
     `for ${study.epochs} epochs in batches of ${BATCH_SIZE}. Each optimizer's learning rate is the one from ` +
-    `its grid of three with the best validation accuracy on ${formatCount(1000)} held-out training images, ` +
-    `averaged over ${study.seeds.length} seeds; the chosen rate then trains again from the same seeds and is ` +
+    `its grid with the best validation accuracy on ${formatCount(1000)} held-out training images, averaged ` +
+    `over ${study.seeds.length} seeds; a grid whose best rate lies on its edge grows past that edge, up to ` +
+    `${MAX_GRID_EXTENSIONS} times. The chosen rate then trains again from the same seeds and is ` +
     "scored on the test images. Accuracy is the mean over the last quarter of the epochs. A difference " +
     `counts only if it exceeds twice its standard error over the seeds, and at least ${points(MIN_DIFFERENCE)}.`;
   const settings = {
@@ -140,7 +185,7 @@ export async function runGeneralisationScenes(context: SceneContext): Promise<Sc
     epochs: study.epochs,
     "batch size": BATCH_SIZE,
     ...Object.fromEntries(
-      study.results.map((r) => [`${r.candidate.label}: learning rates tried, chosen`, `${r.candidate.learningRates.join(", ")}; ${r.lr}`]),
+      study.results.map((r) => [`${r.candidate.label}: learning rates tried, chosen`, `${r.tried.join(", ")}; ${r.lr}`]),
     ),
     "AdaBound and AMSBound finalLr, gamma": `${FINAL_LR}, ${GAMMA}`,
   };
@@ -263,12 +308,14 @@ export async function runGeneralisationScenes(context: SceneContext): Promise<Sc
         "SGD with momentum beats Adam by more than the margin, and AdaBound and AMSBound both score above Adam.",
     },
   ];
+  const adaboundNumbers: Record<string, number> = { ...numbers, steps: totalSteps };
   for (const label of ["adam", ...bounded]) {
-    numbers[`${label}StepSizeSpan`] = span(label);
-    numbers[`${label}StepSizeMin`] = spreadAtEnd(label).min;
-    numbers[`${label}StepSizeMax`] = spreadAtEnd(label).max;
-    numbers[`${label}StepSizeMedian`] = spreadAtEnd(label).median;
+    adaboundNumbers[`${label}StepSizeSpan`] = span(label);
+    adaboundNumbers[`${label}StepSizeMin`] = spreadAtEnd(label).min;
+    adaboundNumbers[`${label}StepSizeMax`] = spreadAtEnd(label).max;
+    adaboundNumbers[`${label}StepSizeMedian`] = spreadAtEnd(label).median;
   }
+  for (const entry of closing) adaboundNumbers[`${entry.label}MinusAdam`] = entry.difference;
   const adabound: SceneResult = {
     id: "adabound",
     title: "AdaBound and AMSBound: from Adam towards SGD",
@@ -285,7 +332,7 @@ export async function runGeneralisationScenes(context: SceneContext): Promise<Sc
       "θ ← θ − ŝ·m",
     settings,
     tables: [summaryTable],
-    numbers,
+    numbers: adaboundNumbers,
     checks: adaboundChecks,
     notes: [],
     outcome: outcomeOf(adaboundChecks),

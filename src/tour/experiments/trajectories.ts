@@ -104,7 +104,7 @@ export function valleyCoordinates([x, y]: Point): { along: number; across: numbe
   return { along: (x + y) * Math.SQRT1_2, across: (x - y) * Math.SQRT1_2 };
 }
 
-/** How a path crosses a ravine: its zigzag over the floor and its overshoot past the minimum. */
+/** Motion of a path through the ravine: its zigzag over the floor and its overshoot past the minimum. */
 export interface RavineMotion {
   /** Times the path crossed the valley floor (sign changes of v). */
   floorCrossings: number;
