@@ -89,6 +89,13 @@ describe("descent tour input checks", () => {
     expect(rejected.stderr).toContain("Valid ids: batch-size, learning-rate");
   });
 
+  it("rejects a missing data folder before training", () => {
+    const missing = join(root, "no-such-data");
+    const rejected = runCli(["tour", "--quick", "--only", "batch-size", "--data", missing, "--out", join(root, "never")]);
+    expect(rejected.status).toBe(1);
+    expect(rejected.stderr).toContain(`${missing}: data folder not found`);
+  });
+
   it("rejects a negative worker count", () => {
     const rejected = runCli(["tour", "--workers", "-1", "--out", join(root, "never")]);
     expect(rejected.status).toBe(1);

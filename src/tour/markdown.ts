@@ -1,5 +1,5 @@
 import { formatNumber } from "./format.js";
-import { describeCounts, formatCell, type RenderedTourChart } from "./page.js";
+import { describeCounts, formatCell, type RenderedTourChart, tourCommand } from "./page.js";
 import type { TourResult } from "./tour.js";
 import type { MetricTable, SceneResult } from "./types.js";
 
@@ -14,6 +14,8 @@ export function buildTourMarkdown(tour: TourResult, charts: ReadonlyMap<string, 
     `Each claim comes with an experiment that was run, with seed ${tour.seed}, when this file was written ` +
       `(${tour.size} size, ${formatNumber(tour.seconds)} s). The verdicts are computed from the numbers shown. ` +
       describeCounts(tour.sections),
+    "",
+    `Made by \`${tourCommand(tour)}\`; the numbers are in \`tour.json\`.`,
     "",
     ...tour.sections.map((section, index) => `${index + 1}. [${section.title}](#${section.id}): ${section.outcome}`),
     "",

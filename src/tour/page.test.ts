@@ -127,6 +127,11 @@ describe("tour.html", () => {
     expect(html).toContain("default-src 'none'");
   });
 
+  it("names the command that made it", () => {
+    expect(html).toContain("<code>descent tour --quick --seed 7</code>");
+    expect(markdown).toContain("Made by `descent tour --quick --seed 7`");
+  });
+
   it("writes each outcome's badge and the counts", () => {
     expect(html).toContain('<span class="badge partly">holds in part</span>');
     expect(html).toContain("1 of 3 claims held in these runs, 1 held in part and 1 did not.");

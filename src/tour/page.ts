@@ -75,12 +75,19 @@ ${contents(tour.sections)}
 ${tour.sections.map((section, index) => sectionHtml(section, index + 1, charts.get(section.id) ?? [])).join("\n")}
 </main>
 <footer>
-<p>Made by <code>descent tour${tour.size === "quick" ? " --quick" : ""} --seed ${tour.seed}</code>.
+<p>Made by <code>${escapeHtml(tourCommand(tour))}</code>.
 The numbers are in <code>tour.json</code> next to this page.</p>
 </footer>
 </body>
 </html>
 `;
+}
+
+/** Returns the command that makes this tour again. */
+export function tourCommand(tour: TourResult): string {
+  const quick = tour.size === "quick" ? " --quick" : "";
+  const only = tour.only === undefined ? "" : ` --only ${tour.only.join(",")}`;
+  return `descent tour${quick} --seed ${tour.seed}${only}`;
 }
 
 function contents(sections: readonly SceneResult[]): string {

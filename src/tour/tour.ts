@@ -52,6 +52,8 @@ export type TourProgress =
 export interface TourResult {
   size: TourSize;
   seed: number;
+  /** Ids of the experiments run, when not all of them were. */
+  only?: readonly string[];
   /** Sections in page order. */
   sections: SceneResult[];
   /** Wall-clock seconds of the whole tour and of each experiment. */
@@ -77,7 +79,8 @@ export function checkExperimentIds(ids: readonly string[]): void {
  *
  * Training experiments start first: they queue their runs on the trainer,
  * whose workers train while this thread runs the other experiments one after
- * another. Each experiment's numbers depend only on the seed and the size.
+ * another. Apart from wall-clock times, each experiment's numbers depend only
+ * on the seed, the size and the data.
  */
 export async function runTour(options: TourOptions): Promise<TourResult> {
   if (options.only !== undefined) checkExperimentIds(options.only);
@@ -107,6 +110,7 @@ export async function runTour(options: TourOptions): Promise<TourResult> {
   return {
     size: options.size,
     seed: options.seed,
+    ...(options.only === undefined ? {} : { only: [...options.only] }),
     sections,
     seconds: (performance.now() - started) / 1000,
     experimentSeconds,

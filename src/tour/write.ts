@@ -57,6 +57,7 @@ export function tourJson(tour: TourResult) {
     version: 1,
     size: tour.size,
     seed: tour.seed,
+    ...(tour.only === undefined ? {} : { only: tour.only }),
     seconds: tour.seconds,
     experimentSeconds: tour.experimentSeconds,
     sections: tour.sections.map(({ charts, ...section }) => ({

@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import cliProgress from "cli-progress";
 import { type Command, InvalidArgumentError } from "commander";
 
-import { SHIPPED_DATA_DIR } from "../../train/idx.js";
+import { SHIPPED_DATA_DIR, loadFashionMnist } from "../../train/idx.js";
 import { describeCounts } from "../../tour/page.js";
 import { EXPERIMENTS, type TourProgress, checkExperimentIds, runTour } from "../../tour/tour.js";
 import { createTrainer } from "../../tour/training.js";
@@ -16,7 +16,7 @@ interface TourFlags {
   seed: number;
   only?: string[];
   workers?: number;
-  data: string;
+  data?: string;
 }
 
 function parseSeed(value: string): number {
@@ -106,7 +106,7 @@ export function registerTour(program: Command): void {
       "worker threads for the training runs (default: one per core; 0 trains in the main thread)",
       parseWorkers,
     )
-    .option("--data <dir>", "folder with Fashion-MNIST in IDX format (default: the subset shipped with descent)", SHIPPED_DATA_DIR)
+    .option("--data <dir>", "folder with Fashion-MNIST in IDX format (default: the subset shipped with descent)")
     .addHelpText(
       "after",
       "\nExamples:\n  descent tour --quick --out tour\n  descent tour --only adagrad,amsgrad --out tour-adaptive",
@@ -114,8 +114,12 @@ export function registerTour(program: Command): void {
     .action(async (flags: TourFlags) => {
       const size = flags.quick ? "quick" : "full";
       const workers = flags.workers ?? availableParallelism();
-      const trainer = createTrainer({ workers, dataDir: resolve(flags.data) });
-      const total = EXPERIMENTS.filter((e) => flags.only?.includes(e.id) ?? true).length;
+      const dataDir = flags.data === undefined ? SHIPPED_DATA_DIR : resolve(flags.data);
+      const chosen = EXPERIMENTS.filter((e) => flags.only?.includes(e.id) ?? true);
+      // Reads the data once here, so that a bad folder fails before any experiment runs.
+      if (chosen.some((e) => e.needs === "training")) loadFashionMnist(dataDir);
+      const trainer = createTrainer({ workers, dataDir });
+      const total = chosen.length;
       const progress = createTourProgress(total);
       try {
         const tour = await runTour({
