@@ -2,10 +2,15 @@ import * as tf from "@tensorflow/tfjs-core";
 
 import { type ImageSet, NUM_CLASSES } from "./idx.js";
 
+// Mean and standard deviation of Fashion-MNIST's training pixels on a 0-1
+// scale, the values torchvision examples normalize it with.
+const PIXEL_MEAN = 0.286;
+const PIXEL_STD = 0.353;
+
 /**
  * Copies the images at `indices` into a `[indices.length, rows·cols]` tensor
- * of pixel values scaled from 0-255 to [0, 1], and their labels into a
- * one-hot `[indices.length, 10]` tensor.
+ * of standardized pixel values, (p/255 − 0.286)/0.353, and their labels into
+ * a one-hot `[indices.length, 10]` tensor.
  */
 export function makeBatch(
   set: ImageSet,
@@ -19,7 +24,8 @@ export function makeBatch(
     const source = indices[i] * pixels;
     const target = i * pixels;
     for (let p = 0; p < pixels; p++) {
-      values[target + p] = set.images[source + p] / 255;
+      values[target + p] =
+        (set.images[source + p] / 255 - PIXEL_MEAN) / PIXEL_STD;
     }
     oneHot[i * NUM_CLASSES + set.labels[indices[i]]] = 1;
   }
