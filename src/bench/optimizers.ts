@@ -1,8 +1,8 @@
 /**
- * The optimizer benchmark behind `descent bench`: the time of one `step()`
- * per parameter, for every element-wise algorithm, with the TypeScript loops
- * and with the WebAssembly kernels, and the ratio of each to a pass that only
- * streams the same bytes through memory.
+ * The optimizer benchmark behind `descent bench`. It times one `step()` per
+ * parameter for every element-wise algorithm, with the TypeScript loops and
+ * with the WebAssembly kernels, and divides each time by that of a pass that
+ * only streams the same bytes through memory.
  */
 import {
   type Optimizer,
@@ -70,14 +70,18 @@ export type BenchLayout = "flat" | "tensors";
 
 export const TENSOR_COUNT = 100;
 
-/** What a timed sample runs: a step in one mode, the streaming pass, or the finiteness check alone. */
+/** The work a timed sample runs: a step in one mode, the streaming pass, or the finiteness check alone. */
 type Action = BenchMode | "stream" | "check";
 
-/** A mode's time for one configuration. */
+/**
+ * A mode's time for one configuration. Every time in a result is that of
+ * the fastest sample: on a shared machine it is the one least slowed by
+ * other processes, for the step and the streaming pass alike.
+ */
 export interface ModeTiming {
-  /** Median nanoseconds per parameter of one step. */
+  /** Nanoseconds per parameter of one step. */
   ns: number;
-  /** Median ratio to the streaming pass, each sample paired with the stream sample taken just before it. */
+  /** `ns` divided by the streaming pass's time. */
   ratio: number;
 }
 
@@ -94,10 +98,10 @@ export interface BenchResult {
   buffers: number;
   /** Bytes read and written per parameter by one step: 4 for the gradient, 8 for θ and each buffer. */
   bytesPerParameter: number;
-  /** Median nanoseconds per parameter of the streaming pass over the same arrays. */
+  /** Nanoseconds per parameter of the streaming pass over the same arrays. */
   streamNs: number;
   /**
-   * Median nanoseconds per parameter of the check for NaN and ±Infinity
+   * Nanoseconds per parameter of the check for NaN and ±Infinity
    * that every step runs over the gradients first (wasm, own memory). It is
    * part of each mode's time.
    */
@@ -211,8 +215,8 @@ function benchConfiguration(
     for (const mode of BENCH_MODES) {
       const times = samples.get(mode) as number[];
       modes[mode] = {
-        ns: median(times),
-        ratio: median(times.map((t, r) => t / streamSamples[r])),
+        ns: Math.min(...times),
+        ratio: Math.min(...times) / Math.min(...streamSamples),
       };
     }
     return {
@@ -224,8 +228,8 @@ function benchConfiguration(
       tensors,
       buffers,
       bytesPerParameter: 4 + 8 * (1 + buffers),
-      streamNs: median(streamSamples),
-      checkNs: median(samples.get("check") as number[]),
+      streamNs: Math.min(...streamSamples),
+      checkNs: Math.min(...(samples.get("check") as number[])),
       modes,
     };
   } finally {
@@ -306,14 +310,6 @@ function elapsedMs(action: () => void, count: number): number {
   const start = performance.now();
   for (let k = 0; k < count; k++) action();
   return performance.now() - start;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? sorted[middle]
-    : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 /** Fills `values` with uniform numbers in [−scale, scale) from a linear congruential generator. */

@@ -227,7 +227,7 @@ export function formatReport(report: BenchReport): string {
   const lines = [
     `descent bench: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}, ` +
       `load average ${machine.loadAverage.toFixed(2)} at the start`,
-    `kernels: ${getKernelBackend()}; median of ${report.settings.repeats} samples; ` +
+    `kernels: ${getKernelBackend()}; fastest of ${report.settings.repeats} samples; ` +
       `ns per parameter per step, (ratio) to a pass streaming the same bytes`,
   ];
   const groups = new Map<string, BenchResult[]>();
