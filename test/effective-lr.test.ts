@@ -28,6 +28,8 @@ describe("effectiveLearningRate", () => {
       median: 0.1,
       min: 0.1,
       max: 0.1,
+      p10: 0.1,
+      p90: 0.1,
       count: 4,
     });
   });
@@ -99,5 +101,21 @@ describe("effectiveLearningRate with elements that never moved", () => {
     w.data = new Float32Array(0);
     w.grad = null;
     expect(effectiveLearningRate(opt)?.count).toBe(3);
+  });
+});
+
+describe("effectiveLearningRate percentiles", () => {
+  it("interpolates the 10th and 90th percentiles between ranks", () => {
+    // Adagrad's first step gives each element lr / (|g| + eps).
+    const w = new Parameter(new Float64Array(11));
+    const opt = createOptimizer("adagrad", [w], { lr: 1, eps: 0 });
+    (w.grad as FloatArray).set([1, 2, 4, 5, 8, 10, 16, 20, 25, 40, 50]);
+    opt.step();
+    const summary = effectiveLearningRate(opt)!;
+    expect(summary.min).toBeCloseTo(0.02, 12);
+    expect(summary.p10).toBeCloseTo(0.025, 12);
+    expect(summary.median).toBeCloseTo(0.1, 12);
+    expect(summary.p90).toBeCloseTo(0.5, 12);
+    expect(summary.max).toBeCloseTo(1, 12);
   });
 });

@@ -98,15 +98,19 @@ export interface EffectiveLrSummary {
   median: number;
   min: number;
   max: number;
+  /** 10th percentile, which a few near-idle elements cannot drag as they do `min`. */
+  p10: number;
+  /** 90th percentile, which a few near-idle elements cannot drag as they do `max`. */
+  p90: number;
   /** Number of elements summarised. */
   count: number;
 }
 
 /**
  * Summarises the effective learning rate of every element of every parameter
- * that has had a non-zero gradient, at its last step: η for SGD, η/(√s + ε) for Adagrad, the clipped step size
- * for AdaBound, and so on (the factor that multiplies the gradient or the first
- * moment). Adaptive methods differ from SGD here: Adagrad's median falls
+ * that has had a non-zero gradient, at its last step: η for SGD, η/(√s + ε)
+ * for Adagrad, the clipped step size for AdaBound, and so on (the factor that
+ * multiplies the gradient or the first moment). Adaptive methods differ from SGD here: Adagrad's median falls
  * towards zero over a run, AdaBound's is squeezed towards `finalLr`.
  *
  * @param sampleLimit At most this many elements are read, evenly spaced, so
@@ -151,15 +155,20 @@ export function effectiveLearningRate(
   }
   if (values.length === 0) return undefined;
   values.sort((a, b) => a - b);
-  const middle = values.length >> 1;
-  const median =
-    values.length % 2
-      ? values[middle]
-      : (values[middle - 1] + values[middle]) / 2;
   return {
-    median,
+    median: quantile(values, 0.5),
     min: values[0],
     max: values[values.length - 1],
+    p10: quantile(values, 0.1),
+    p90: quantile(values, 0.9),
     count: values.length,
   };
+}
+
+/** Returns the q-quantile of sorted `values`, interpolating linearly between ranks. */
+function quantile(values: readonly number[], q: number): number {
+  const rank = q * (values.length - 1);
+  const below = Math.floor(rank);
+  const above = Math.min(below + 1, values.length - 1);
+  return values[below] + (rank - below) * (values[above] - values[below]);
 }
