@@ -2,18 +2,16 @@ import { algorithms } from "../../src/core/index.js";
 import {
   type Point,
   type TestFunction,
-  TrajectoryStepper,
   defaultLearningRate,
-  distanceToNearestMinimum,
-  formatValue,
   getTestFunction,
   testFunctions,
 } from "../../src/landscape/index.js";
 import { type Example, examples } from "../examples/index.js";
 import type { CustomFunctionInput } from "./custom-function.js";
 import { LossChart } from "./loss-chart.js";
-import { type OptimizerSetting, OptimizerPanel, element, optimizerColor } from "./optimizer-panel.js";
+import { type OptimizerSetting, OptimizerPanel, optimizerColor } from "./optimizer-panel.js";
 import { LandscapePlot } from "./plot.js";
+import { Race } from "./race.js";
 import "./style.css";
 
 /** Optimizers switched on when a built-in function is chosen by hand. */
@@ -34,16 +32,6 @@ const DEFAULT_CUSTOM: CustomFunctionInput = {
   logContours: true,
 };
 
-/** One optimizer's run in progress. */
-interface Run {
-  name: string;
-  stepper: TrajectoryStepper | null;
-  points: [number, number][];
-  values: number[];
-  /** Error message from building the optimizer, e.g. for an option out of range. */
-  error?: string;
-}
-
 function byId<T extends HTMLElement>(id: string): T {
   return document.getElementById(id) as T;
 }
@@ -51,13 +39,15 @@ function byId<T extends HTMLElement>(id: string): T {
 class Playground {
   private fn: TestFunction = getTestFunction("rosenbrock");
   private start: Point = this.fn.start;
-  private maxSteps = this.fn.steps;
-  private runs: Run[] = [];
-  private playing = false;
-  private frame = 0;
 
   private readonly plot = new LandscapePlot(byId("plot"), (point) => this.moveStart(point));
-  private readonly lossChart = new LossChart(byId("loss"));
+  private readonly race = new Race({
+    plot: this.plot,
+    lossChart: new LossChart(byId("loss")),
+    readoutBody: byId("readout-body"),
+    playButton: byId("play"),
+    speed: byId("speed"),
+  });
   private readonly panel = new OptimizerPanel(byId("optimizers"), () => this.restart());
 
   constructor() {
@@ -82,8 +72,8 @@ class Playground {
   private useFunction(fn: TestFunction, settings: OptimizerSetting[], start?: Point, steps?: number): void {
     this.fn = fn;
     this.start = start ?? fn.start;
-    this.maxSteps = steps ?? fn.steps;
-    byId<HTMLInputElement>("max-steps").value = String(this.maxSteps);
+    this.race.maxSteps = steps ?? fn.steps;
+    byId<HTMLInputElement>("max-steps").value = String(this.race.maxSteps);
     const summary = fn.summary.charAt(0).toUpperCase() + fn.summary.slice(1);
     byId("function-formula").textContent = `f(x, y) = ${fn.formula}`;
     byId("function-summary").textContent = `${summary}.`;
@@ -103,104 +93,21 @@ class Playground {
 
   /** Rebuilds every enabled optimizer at the start, with the panel's current options. */
   private restart(): void {
-    this.runs = this.panel.current()
+    const entries = this.panel.current()
       .filter((setting) => setting.enabled)
-      .map((setting) => {
-        const run: Run = { name: setting.name, stepper: null, points: [[...this.start]], values: [this.fn.value(...this.start)] };
-        try {
-          run.stepper = new TrajectoryStepper(this.fn, setting.name, setting.options, this.start);
-        } catch (error) {
-          run.error = (error as Error).message;
-        }
-        return run;
-      });
+      .map((setting) => ({
+        name: setting.name,
+        optimizer: setting.name,
+        options: setting.options,
+        color: optimizerColor(setting.name),
+      }));
+    this.race.load(this.fn, this.start, entries);
     this.updateStartReadout();
-    this.render();
   }
 
   private moveStart(point: Point): void {
     this.start = point;
     this.restart();
-  }
-
-  /** Advances every unfinished run by `count` steps; returns false when none could move. */
-  private advance(count: number): boolean {
-    let moved = false;
-    for (const run of this.runs) {
-      const stepper = run.stepper;
-      if (stepper === null) continue;
-      for (let k = 0; k < count && stepper.steps < this.maxSteps; k++) {
-        if (!stepper.step()) break;
-        run.points.push(stepper.point);
-        run.values.push(stepper.value);
-        moved = true;
-      }
-    }
-    return moved;
-  }
-
-  private play(): void {
-    if (this.playing) return;
-    this.playing = true;
-    byId("play").textContent = "Pause";
-    const speed = () => byId<HTMLInputElement>("speed").valueAsNumber;
-    const tick = () => {
-      if (!this.playing) return;
-      const moved = this.advance(speed());
-      this.render();
-      if (moved) this.frame = requestAnimationFrame(tick);
-      else this.pause();
-    };
-    this.frame = requestAnimationFrame(tick);
-  }
-
-  private pause(): void {
-    this.playing = false;
-    cancelAnimationFrame(this.frame);
-    byId("play").textContent = "Play";
-  }
-
-  private render(): void {
-    const paths = this.runs.map((run) => ({ color: optimizerColor(run.name), points: run.points }));
-    this.plot.draw(paths, this.start);
-    const minima = this.fn.minima;
-    const lowest = minima.length > 0 ? Math.min(...minima.map((m) => m.value)) : undefined;
-    this.lossChart.draw(
-      this.runs.map((run) => ({ color: optimizerColor(run.name), values: run.values })),
-      lowest,
-    );
-    this.renderReadout();
-  }
-
-  private renderReadout(): void {
-    const rows = this.runs.map((run) => {
-      const last = run.points[run.points.length - 1];
-      const loss = run.values[run.values.length - 1];
-      const distance = distanceToNearestMinimum(this.fn, last);
-      const status = run.error ?? (run.stepper?.diverged ? "diverged: a step was not finite" : "");
-      const row = element("tr");
-      Object.assign(row.dataset, {
-        optimizer: run.name,
-        step: String(run.points.length - 1),
-        loss: String(loss),
-        x: String(last[0]),
-        y: String(last[1]),
-        distance: distance === undefined ? "" : String(distance),
-      });
-      const swatch = element("span", { className: "swatch" });
-      swatch.style.background = optimizerColor(run.name);
-      const name = element("td");
-      name.append(swatch, run.name);
-      row.append(
-        name,
-        element("td", { textContent: String(run.points.length - 1) }),
-        element("td", { textContent: formatValue(loss) }),
-        element("td", { textContent: distance === undefined ? "—" : formatValue(distance) }),
-        element("td", { textContent: status, className: status ? "status" : "" }),
-      );
-      return row;
-    });
-    byId("readout-body").replaceChildren(...rows);
   }
 
   private updateStartReadout(): void {
@@ -261,7 +168,7 @@ class Playground {
     try {
       const fn = buildCustomFunction(this.readCustomBox());
       message.textContent = "";
-      this.pause();
+      this.race.pause();
       this.useFunction(fn, settings ?? this.defaultSettings(fn, this.enabledNames()), start, steps);
       return true;
     } catch (error) {
@@ -294,7 +201,7 @@ class Playground {
 
   /** Loads an example: its function, start, steps and optimizers, paused at step 0. */
   private async loadExample(example: Example): Promise<void> {
-    this.pause();
+    this.race.pause();
     byId<HTMLSelectElement>("example").value = example.id;
     byId("example-idea").textContent = example.idea;
     const enabled = new Set(example.optimizers.map((o) => o.name));
@@ -322,19 +229,10 @@ class Playground {
   }
 
   private bindControls(): void {
-    byId("play").addEventListener("click", () => (this.playing ? this.pause() : this.play()));
-    byId("step").addEventListener("click", () => {
-      this.pause();
-      this.advance(1);
-      this.render();
-    });
-    byId("reset").addEventListener("click", () => {
-      this.pause();
-      this.restart();
-    });
+    this.race.bindButtons(byId("step"), byId("reset"));
     byId<HTMLInputElement>("max-steps").addEventListener("change", (event) => {
       const steps = (event.target as HTMLInputElement).valueAsNumber;
-      if (Number.isInteger(steps) && steps > 0) this.maxSteps = steps;
+      if (Number.isInteger(steps) && steps > 0) this.race.maxSteps = steps;
     });
   }
 }
