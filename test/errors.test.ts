@@ -43,6 +43,21 @@ const COMMON: ErrorCase[] = [
     error: TypeError,
     message: /unknown option "bogus"\. Valid options: lr, /,
   },
+  {
+    options: { lr: 0.1, constructor: 1 },
+    error: TypeError,
+    message: /unknown option "constructor"\. Valid options: lr, /,
+  },
+  {
+    options: { lr: 0.1, toString: 1 },
+    error: TypeError,
+    message: /unknown option "toString"\. Valid options: lr, /,
+  },
+  {
+    options: JSON.parse('{ "lr": 0.1, "__proto__": { "lr": 5 } }'),
+    error: TypeError,
+    message: /unknown option "__proto__"\. Valid options: lr, /,
+  },
 ];
 
 const BETAS: ErrorCase[] = [

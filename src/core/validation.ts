@@ -185,10 +185,14 @@ export function checkOptionNames(
 ): void {
   const valid = Object.keys(specs);
   for (const name of Object.keys(given)) {
-    if (name in specs || extraNames.includes(name)) continue;
-    const familiar = FAMILIAR_NAMES[name];
+    // Not `in`, because every object inherits names such as "constructor"
+    // and "__proto__", and those must not pass as options.
+    if (Object.hasOwn(specs, name) || extraNames.includes(name)) continue;
+    const familiar = Object.hasOwn(FAMILIAR_NAMES, name)
+      ? FAMILIAR_NAMES[name]
+      : undefined;
     const hint =
-      familiar && familiar in specs
+      familiar && Object.hasOwn(specs, familiar)
         ? ` Use ${familiar} instead.`
         : ` Valid options: ${valid.join(", ")}.`;
     throw new TypeError(`${where}: unknown option "${name}".${hint}`);
