@@ -73,6 +73,11 @@ const BETAS: ErrorCase[] = [
     message: /betas must be a pair/,
   },
   {
+    options: { betas: [, 0.999] },
+    error: TypeError,
+    message: /^\w+: betas must be a pair /,
+  },
+  {
     options: { eps: -1e-8 },
     error: RangeError,
     message: /eps must be a number >= 0/,

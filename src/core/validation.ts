@@ -127,10 +127,12 @@ export function checkOption(
     return;
   }
   if (spec.type === "betas") {
+    // Indexed reads rather than every(), which skips the holes of [, 0.999].
     const isPair =
       Array.isArray(value) &&
       value.length === 2 &&
-      value.every((b) => typeof b === "number");
+      typeof value[0] === "number" &&
+      typeof value[1] === "number";
     if (!isPair) {
       throw new TypeError(
         `${where}: ${name} must be ${expected}, got ${got}. ${fix}`,
