@@ -44,6 +44,8 @@ const CASES: ErrorCase[] = [
   { name: "StepLR with lastEpoch", build: (opt) => new StepLR(opt, { stepSize: 3, lastEpoch: 4 } as any), error: TypeError, message: /lastEpoch is not supported; to resume a run, load the optimizer's and the scheduler's stateDict\(\)/ },
   { name: "StepLR with verbose", build: (opt) => new StepLR(opt, { stepSize: 3, verbose: true } as any), error: TypeError, message: /verbose is not supported; read getLastLr\(\)/ },
   { name: "StepLR with an unknown option", build: (opt) => new StepLR(opt, { stepSize: 3, bogus: 1 } as any), error: TypeError, message: /unknown option "bogus"\. Valid options: stepSize, gamma\./ },
+  { name: "StepLR with a constructor option", build: (opt) => new StepLR(opt, { stepSize: 3, constructor: 1 } as any), error: TypeError, message: /unknown option "constructor"\. Valid options: stepSize, gamma\./ },
+  { name: "StepLR with an own __proto__ option", build: (opt) => new StepLR(opt, JSON.parse('{ "stepSize": 3, "__proto__": { "gamma": 5 } }')), error: TypeError, message: /unknown option "__proto__"\. Valid options: stepSize, gamma\./ },
 
   { name: "StepLR without stepSize", build: (opt) => new StepLR(opt, {} as any), error: TypeError, message: /StepLR: option stepSize is required and must be an integer >= 1\. Try stepSize: 30\./ },
   { name: "StepLR with stepSize 0", build: (opt) => new StepLR(opt, { stepSize: 0 }), error: RangeError, message: /StepLR: stepSize must be an integer >= 1, got 0\. Try stepSize: 30\./ },

@@ -99,11 +99,13 @@ export function checkSchedulerOptionNames(
   given: Readonly<Record<string, unknown>>,
 ): void {
   for (const name of Object.keys(given)) {
-    if (name in specs) continue;
-    if (name in UNSUPPORTED) throw new TypeError(`${where}: ${UNSUPPORTED[name]}.`);
+    // Not `in`, because every object inherits names such as "constructor"
+    // and "__proto__", and those must not pass as options.
+    if (Object.hasOwn(specs, name)) continue;
+    if (Object.hasOwn(UNSUPPORTED, name)) throw new TypeError(`${where}: ${UNSUPPORTED[name]}.`);
     const camel = camelCase(name);
     const hint =
-      camel !== name && camel in specs
+      camel !== name && Object.hasOwn(specs, camel)
         ? ` Use ${camel} instead.`
         : ` Valid options: ${Object.keys(specs).join(", ") || "none"}.`;
     throw new TypeError(`${where}: unknown option "${name}".${hint}`);
