@@ -290,6 +290,75 @@ describe("construction errors", () => {
   });
 });
 
+describe("step errors", () => {
+  function stepped(name = "adam") {
+    const w = new Parameter(new Float32Array([1, 2]), { name: "w" });
+    const opt = createOptimizer(name, [w], { lr: 0.1 });
+    w.grad?.fill(1);
+    opt.step();
+    return { w, opt, before: JSON.stringify(opt.stateDict()) };
+  }
+
+  it("rejects data swapped for another element type", () => {
+    const { w, opt, before } = stepped();
+    w.data = new Float64Array([1, 2]);
+    w.grad = new Float64Array([1, 1]);
+    expect(() => opt.step()).toThrow(TypeError);
+    expect(() => opt.step()).toThrow(
+      /parameter "w" now holds Float64Array data but its state buffer "m" is a Float32Array/,
+    );
+    expect(Array.from(w.data)).toEqual([1, 2]);
+    expect(JSON.stringify(opt.stateDict())).toBe(before);
+  });
+
+  it("rejects data that is not a float array", () => {
+    const { w, opt, before } = stepped();
+    w.data = [1, 2] as never;
+    expect(() => opt.step()).toThrow(TypeError);
+    expect(() => opt.step()).toThrow(
+      /parameter "w": data must be a Float32Array or Float64Array, got \[1, 2\]/,
+    );
+    expect(JSON.stringify(opt.stateDict())).toBe(before);
+  });
+
+  it("rejects a non-Parameter pushed into a group", () => {
+    const { w, opt, before } = stepped();
+    const data = Array.from(w.data);
+    opt.paramGroups[0].params.push(new Float32Array(2) as never);
+    expect(() => opt.step()).toThrow(TypeError);
+    expect(() => opt.step()).toThrow(
+      /group 0: params\[1\] must be a Parameter, got Float32Array\(2\)/,
+    );
+    expect(Array.from(w.data)).toEqual(data);
+    opt.paramGroups[0].params.pop();
+    expect(JSON.stringify(opt.stateDict())).toBe(before);
+  });
+
+  it("rejects a parameter pushed into a group twice", () => {
+    const { w, opt, before } = stepped();
+    const data = Array.from(w.data);
+    opt.paramGroups[0].params.push(w);
+    expect(() => opt.step()).toThrow(TypeError);
+    expect(() => opt.step()).toThrow(
+      /group 0: params\[1\] \("w"\) is listed twice/,
+    );
+    expect(Array.from(w.data)).toEqual(data);
+    opt.paramGroups[0].params.pop();
+    expect(JSON.stringify(opt.stateDict())).toBe(before);
+  });
+
+  it("rejects group params replaced by a non-array", () => {
+    const { w, opt } = stepped();
+    const data = Array.from(w.data);
+    (opt.paramGroups[0] as { params: unknown }).params = null;
+    expect(() => opt.step()).toThrow(TypeError);
+    expect(() => opt.step()).toThrow(
+      /group 0: params must be an array of Parameter, got null/,
+    );
+    expect(Array.from(w.data)).toEqual(data);
+  });
+});
+
 describe("state dict errors", () => {
   function trained(name = "adam") {
     const w = new Parameter(new Float32Array([1, 2]));

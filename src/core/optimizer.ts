@@ -215,11 +215,14 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
    * @param closure Optional function that recomputes the gradients and returns the loss.
    * @returns The closure's loss, or `undefined` without a closure.
    * @throws RangeError for an option out of range or a non-finite gradient.
-   * @throws TypeError for a gradient of the wrong type or length.
+   * @throws TypeError for a gradient of the wrong type or length, data whose
+   *   type or length no longer matches its state, or a group whose `params`
+   *   is not an array of distinct Parameters.
    */
   step(closure?: () => number): number | undefined {
     const loss = closure?.();
-    for (let g = 0; g < this.paramGroups.length; g++) this.checkGroup(g);
+    const seen = new Set<Parameter>();
+    for (let g = 0; g < this.paramGroups.length; g++) this.checkGroup(g, seen);
     if (!this.checkGradients()) return loss;
     this.prepareState();
 
@@ -427,9 +430,34 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   /** Adds algorithm-specific keys to a new group (AdaBound records its starting lr). */
   protected initGroup(_group: ParamGroup<O>): void {}
 
-  private checkGroup(index: number): void {
+  /**
+   * Checks a group's options and its `params`, which callers may have edited
+   * since {@link addParamGroup}; `seen` collects parameters across groups.
+   */
+  private checkGroup(index: number, seen: Set<Parameter>): void {
     const group = this.paramGroups[index];
     const where = `${this.description.displayName} group ${index}`;
+    if (!Array.isArray(group.params)) {
+      throw new TypeError(
+        `${where}: params must be an array of Parameter, got ${describeValue(group.params)}. ` +
+          `Assign an array of the group's parameters.`,
+      );
+    }
+    group.params.forEach((param, p) => {
+      if (!(param instanceof Parameter)) {
+        throw new TypeError(
+          `${where}: params[${p}] must be a Parameter, got ${describeValue(param)}. ` +
+            `Wrap arrays with new Parameter(data).`,
+        );
+      }
+      if (seen.has(param)) {
+        throw new TypeError(
+          `${where}: params[${p}]${param.name ? ` ("${param.name}")` : ""} is listed twice; ` +
+            `each parameter may appear in one group only, once. Remove the duplicate.`,
+        );
+      }
+      seen.add(param);
+    });
     for (const [name, spec] of this.specEntries) {
       checkOption(where, name, spec, group[name]);
     }
@@ -445,6 +473,12 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         const param = params[p];
         if (param.grad === null) continue;
         const label = param.name ? `"${param.name}"` : `${p} of group ${g}`;
+        if (!isFloatArray(param.data)) {
+          throw new TypeError(
+            `${where}: parameter ${label}: data must be a Float32Array or Float64Array, got ${describeValue(param.data)}. ` +
+              `Assign the values as a typed array, e.g. new Float32Array(values).`,
+          );
+        }
         checkGradMatches(
           param.data,
           param.grad,
@@ -452,6 +486,13 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         );
         const buffers = this.state.get(param)?.buffers;
         for (const name in buffers) {
+          if (buffers[name].constructor !== param.data.constructor) {
+            throw new TypeError(
+              `${where}: parameter ${label} now holds ${param.data.constructor.name} data but its state buffer "${name}" ` +
+                `is a ${buffers[name].constructor.name}. Keep a parameter's element type fixed, or build a new ` +
+                `optimizer for the converted parameter.`,
+            );
+          }
           if (buffers[name].length !== param.data.length) {
             throw new TypeError(
               `${where}: parameter ${label} now has ${param.data.length} elements but its state has ${buffers[name].length}. ` +
