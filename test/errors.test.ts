@@ -401,6 +401,41 @@ describe("state dict errors", () => {
     );
   });
 
+  const stateful = ["adagrad", "adadelta", "rmsprop", "adam", "adamw"];
+  stateful.push(
+    "adamax",
+    "nadam",
+    "radam",
+    "adabound",
+    "amsbound",
+    "adaboundw",
+  );
+  for (const name of stateful) {
+    it(`rejects ${name} state without a buffer every step reads`, () => {
+      const opt = trained(name);
+      const before = JSON.stringify(opt.stateDict());
+      const saved = trained(name).stateDict();
+      const [first] = Object.keys(saved.state["0"].buffers);
+      delete saved.state["0"].buffers[first];
+      expect(() => opt.loadStateDict(saved)).toThrow(StateDictError);
+      expect(() => opt.loadStateDict(saved)).toThrow(
+        new RegExp(`state 0 lacks the buffer ${first}, which `),
+      );
+      expect(JSON.stringify(opt.stateDict())).toBe(before);
+    });
+  }
+
+  it("accepts state without a buffer the step creates", () => {
+    const saved = trained("amsgrad").stateDict();
+    delete saved.state["0"].buffers.vMax;
+    const opt = trained("amsgrad");
+    opt.loadStateDict(saved);
+    expect(Object.keys(opt.state.values().next().value!.buffers)).toEqual([
+      "m",
+      "v",
+    ]);
+  });
+
   it("rejects an invalid saved option and keeps the current state", () => {
     const opt = trained();
     const before = JSON.stringify(opt.stateDict());

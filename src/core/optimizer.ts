@@ -97,6 +97,11 @@ export interface AlgorithmDescription {
   specs: OptionSpecs;
   /** Names of the buffers the algorithm may keep per parameter. */
   buffers: readonly string[];
+  /**
+   * The buffers among `buffers` that a step creates when they are missing,
+   * such as AMSGrad's vMax. Saved state must hold every other buffer.
+   */
+  optionalBuffers?: readonly string[];
 }
 
 /**
@@ -591,6 +596,16 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         );
       }
       decoded[name] = array;
+    }
+    const optional = this.description.optionalBuffers ?? [];
+    const missing = this.description.buffers.filter(
+      (name) => !optional.includes(name) && !Object.hasOwn(decoded, name),
+    );
+    if (missing.length > 0) {
+      fail(
+        `state ${key} lacks the buffer ${missing.join(", ")}, which every ${this.description.displayName} step reads`,
+        "The saved state is incomplete; save it again with stateDict()",
+      );
     }
     const numbers: Record<string, number> = {};
     for (const [name, value] of Object.entries(

@@ -96,6 +96,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
         displayName: "RMSprop",
         specs: SPECS,
         buffers: ["v", "gradAvg", "momentumBuffer"],
+        optionalBuffers: ["gradAvg", "momentumBuffer"],
       },
       params,
       options,

@@ -91,6 +91,7 @@ export class SGD extends Optimizer<SGDOptions> {
         displayName: "SGD",
         specs: SPECS,
         buffers: ["momentumBuffer"],
+        optionalBuffers: ["momentumBuffer"],
       },
       params,
       options,
