@@ -436,6 +436,76 @@ describe("state dict errors", () => {
     ]);
   });
 
+  const mangled: Array<
+    [string, (saved: Record<string, unknown>) => void, RegExp]
+  > = [
+    ["state null", (saved) => (saved.state = null), /state must be an object/],
+    ["state missing", (saved) => delete saved.state, /state must be an object/],
+    [
+      "a state key that is not an index",
+      (saved) => {
+        const state = saved.state as Record<string, unknown>;
+        state["1e0"] = state["0"];
+        delete state["0"];
+      },
+      /state key "1e0" is not a parameter index/,
+    ],
+    [
+      "a NaN scalar",
+      (saved) => {
+        const state = saved.state as Record<string, { scalars: object }>;
+        state["0"].scalars = { muProduct: Number.NaN };
+      },
+      /state 0 scalar "muProduct" is NaN, not a finite number/,
+    ],
+    [
+      "negative skippedSteps",
+      (saved) => (saved.skippedSteps = -5),
+      /skippedSteps must be an integer >= 0, got -5/,
+    ],
+    [
+      "a string skippedSteps",
+      (saved) => (saved.skippedSteps = "2"),
+      /skippedSteps must be an integer >= 0, got "2"/,
+    ],
+    [
+      "a group with a __proto__ key",
+      (saved) => {
+        const groups = saved.paramGroups as Array<Record<string, unknown>>;
+        groups[0] = JSON.parse(
+          JSON.stringify(groups[0]).replace("{", '{"__proto__":{"x":1},'),
+        );
+      },
+      /group 0 has the key "__proto__"/,
+    ],
+    [
+      "paramGroups that is not an array",
+      (saved) => (saved.paramGroups = { 0: {}, length: 1 }),
+      /paramGroups must be an array of 1 group, got an object/,
+    ],
+  ];
+  for (const [label, mangle, message] of mangled) {
+    it(`rejects ${label} and keeps the current state`, () => {
+      const opt = trained("nadam");
+      opt.skippedSteps = 1;
+      const before = JSON.stringify(opt.stateDict());
+      const saved = JSON.parse(JSON.stringify(trained("nadam").stateDict()));
+      mangle(saved);
+      expect(() => opt.loadStateDict(saved)).toThrow(StateDictError);
+      expect(() => opt.loadStateDict(saved)).toThrow(message);
+      expect(JSON.stringify(opt.stateDict())).toBe(before);
+      expect(Object.getPrototypeOf(opt.paramGroups[0])).toBe(Object.prototype);
+    });
+  }
+
+  it("reports an invalid saved option in one sentence", () => {
+    const saved = trained().stateDict();
+    saved.paramGroups[0].lr = -1;
+    expect(() => trained().loadStateDict(saved)).toThrow(
+      /group 0 holds an invalid option: lr must be a number >= 0, got -1\. Try lr: 0\.001\. Save the state again$/,
+    );
+  });
+
   it("rejects an invalid saved option and keeps the current state", () => {
     const opt = trained();
     const before = JSON.stringify(opt.stateDict());

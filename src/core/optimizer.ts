@@ -336,10 +336,14 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         `Load it into createOptimizer("${dict.algorithm}", ...) instead`,
       );
     }
-    if (
-      !Array.isArray(dict.paramGroups) ||
-      dict.paramGroups.length !== this.paramGroups.length
-    ) {
+    const groupCount = this.paramGroups.length;
+    if (!Array.isArray(dict.paramGroups)) {
+      fail(
+        `paramGroups must be an array of ${groupCount} group${groupCount === 1 ? "" : "s"}, got ${describeValue(dict.paramGroups)}`,
+        "Pass what stateDict() returned",
+      );
+    }
+    if (dict.paramGroups.length !== groupCount) {
       fail(
         `the state dict has ${describeValue(dict.paramGroups?.length)} parameter groups but this optimizer has ${this.paramGroups.length}`,
         "Build the optimizer with the same groups as the one that was saved",
@@ -349,8 +353,31 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     const newGroups = this.paramGroups.map((group, g) =>
       this.decodeGroup(dict.paramGroups[g], group, g, fail),
     );
+    const skippedSteps = dict.skippedSteps ?? 0;
+    if (!Number.isInteger(skippedSteps) || skippedSteps < 0) {
+      fail(
+        `skippedSteps must be an integer >= 0, got ${describeValue(skippedSteps)}`,
+        "Pass what stateDict() returned",
+      );
+    }
+    if (
+      dict.state === null ||
+      typeof dict.state !== "object" ||
+      Array.isArray(dict.state)
+    ) {
+      fail(
+        `state must be an object keyed by parameter index, got ${describeValue(dict.state)}`,
+        "Pass what stateDict() returned; a state dict saved before any step holds state: {}",
+      );
+    }
     const newState = new Map<Parameter, ParamState>();
-    for (const [key, entry] of Object.entries(dict.state ?? {})) {
+    for (const [key, entry] of Object.entries(dict.state)) {
+      if (String(Number.parseInt(key, 10)) !== key) {
+        fail(
+          `state key ${JSON.stringify(key)} is not a parameter index such as "0"`,
+          "Pass what stateDict() returned",
+        );
+      }
       const param = params[Number(key)];
       if (param === undefined) {
         fail(
@@ -368,9 +395,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     });
     this.state.clear();
     for (const [param, entry] of newState) this.state.set(param, entry);
-    this.skippedSteps = Number.isInteger(dict.skippedSteps)
-      ? dict.skippedSteps
-      : 0;
+    this.skippedSteps = skippedSteps;
   }
 
   /**
@@ -542,6 +567,12 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       );
     }
     const { params, ...options } = saved as Record<string, unknown>;
+    if (Object.hasOwn(options, "__proto__")) {
+      fail(
+        `group ${index} has the key "__proto__", which would replace the group's prototype`,
+        "Pass what stateDict() returned",
+      );
+    }
     if (!Array.isArray(params) || params.length !== current.params.length) {
       fail(
         `group ${index} was saved with ${describeValue((params as unknown[] | undefined)?.length)} parameters but has ${current.params.length} here`,
@@ -554,8 +585,12 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         checkOption(where, name, spec, options[name]);
       this.checkCombination(options as unknown as O, where);
     } catch (error) {
+      // The outer message names the group already, so drop the inner prefix.
+      const message = (error as Error).message
+        .replace(`${where}: `, "")
+        .replace(/\.$/, "");
       fail(
-        `group ${index} holds an invalid option: ${(error as Error).message}`,
+        `group ${index} holds an invalid option: ${message}`,
         "Save the state again",
       );
     }
@@ -611,9 +646,9 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     for (const [name, value] of Object.entries(
       (scalars ?? {}) as Record<string, unknown>,
     )) {
-      if (typeof value !== "number")
+      if (typeof value !== "number" || !Number.isFinite(value))
         fail(
-          `state ${key} scalar "${name}" is ${describeValue(value)}`,
+          `state ${key} scalar "${name}" is ${describeValue(value)}, not a finite number`,
           "Pass what stateDict() returned",
         );
       numbers[name] = value;
