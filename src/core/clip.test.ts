@@ -92,6 +92,18 @@ describe("clipGradNorm", () => {
         TypeError,
         /errorIfNonfinite must be true or false, got 1/,
       ],
+      [
+        "PyTorch's norm_type",
+        { maxNorm: 1, norm_type: Infinity },
+        TypeError,
+        /clipGradNorm: unknown option "norm_type"\. Use normType instead\./,
+      ],
+      [
+        "an unknown option",
+        { maxNorm: 1, bogus: 1 },
+        TypeError,
+        /unknown option "bogus"\. Valid options: maxNorm, normType, errorIfNonfinite\./,
+      ],
     ];
   for (const [name, options, error, message] of errors) {
     it(`rejects ${name} before changing a gradient`, () => {
@@ -145,6 +157,16 @@ describe("clipGradValue", () => {
     expect(() => clipGradValue([w], { clipValue: -1 })).toThrow(RangeError);
     expect(() => clipGradValue([w], { clipValue: -1 })).toThrow(
       /clipGradValue: clipValue must be a number >= 0, got -1\. Try clipValue: 1\./,
+    );
+    expect(Array.from(w.grad as Float64Array)).toEqual([-2, 2]);
+  });
+
+  it("rejects an unknown option before changing a gradient", () => {
+    const w = param([-2, 2]);
+    const options = { clipValue: 1, clip_value: 3 } as never;
+    expect(() => clipGradValue([w], options)).toThrow(TypeError);
+    expect(() => clipGradValue([w], options)).toThrow(
+      /clipGradValue: unknown option "clip_value"\. Use clipValue instead\./,
     );
     expect(Array.from(w.grad as Float64Array)).toEqual([-2, 2]);
   });

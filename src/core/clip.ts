@@ -76,7 +76,11 @@ export function clipGradNorm(
     maxNorm,
     normType = 2,
     errorIfNonfinite = false,
-  } = checkOptionsObject(where, options);
+  } = checkOptionsObject(where, options, [
+    "maxNorm",
+    "normType",
+    "errorIfNonfinite",
+  ]);
   checkOption(
     where,
     "maxNorm",
@@ -145,7 +149,7 @@ export function clipGradValue(
   options: ClipGradValueOptions,
 ): void {
   const where = "clipGradValue";
-  const { clipValue } = checkOptionsObject(where, options);
+  const { clipValue } = checkOptionsObject(where, options, ["clipValue"]);
   checkOption(
     where,
     "clipValue",
@@ -189,11 +193,27 @@ function tensorNorm(grad: FloatArray, p: number): number {
   return sum ** (1 / p);
 }
 
-function checkOptionsObject<T extends object>(where: string, options: T): T {
+/** Checks that `options` is an object whose own keys are all in `names`. */
+function checkOptionsObject<T extends object>(
+  where: string,
+  options: T,
+  names: readonly string[],
+): T {
   if (options === null || typeof options !== "object") {
     throw new TypeError(
       `${where}: options must be an object, got ${describeValue(options)}. Pass them as { name: value }.`,
     );
+  }
+  for (const name of Object.keys(options)) {
+    if (names.includes(name)) continue;
+    // PyTorch's names, such as norm_type, in camelCase.
+    const camel = name.replace(/_([a-z])/g, (_, letter: string) =>
+      letter.toUpperCase(),
+    );
+    const hint = names.includes(camel)
+      ? `Use ${camel} instead.`
+      : `Valid options: ${names.join(", ")}.`;
+    throw new TypeError(`${where}: unknown option "${name}". ${hint}`);
   }
   return options;
 }
