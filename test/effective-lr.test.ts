@@ -119,3 +119,26 @@ describe("effectiveLearningRate percentiles", () => {
     expect(summary.max).toBeCloseTo(1, 12);
   });
 });
+
+describe("effectiveLearningRate errors", () => {
+  const { opt } = run("adam", { lr: 0.1 }, 2);
+
+  for (const limit of [0, -1, 2.5, Number.NaN, Infinity]) {
+    it(`rejects sampleLimit ${limit}`, () => {
+      expect(() => effectiveLearningRate(opt, limit)).toThrow(RangeError);
+      expect(() => effectiveLearningRate(opt, limit)).toThrow(
+        /effectiveLearningRate: sampleLimit must be an integer >= 1, got .*\. Try sampleLimit: 100000\./,
+      );
+    });
+  }
+
+  it("rejects a sampleLimit string", () => {
+    expect(() => effectiveLearningRate(opt, "10" as never)).toThrow(TypeError);
+  });
+
+  it("rejects an object that is not an optimizer", () => {
+    expect(() => effectiveLearningRate({} as never)).toThrow(
+      /effectiveLearningRate: optimizer must be a descent Optimizer such as Adam, got an object \(Object\)/,
+    );
+  });
+});

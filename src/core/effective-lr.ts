@@ -1,5 +1,6 @@
-import type { Optimizer, ParamGroup, ParamState } from "./optimizer.js";
+import { Optimizer, type ParamGroup, type ParamState } from "./optimizer.js";
 import type { BaseOptions } from "./optimizer.js";
+import { checkOption, describeValue } from "./validation.js";
 
 type Group = ParamGroup<BaseOptions> & Record<string, unknown>;
 
@@ -117,11 +118,33 @@ export interface EffectiveLrSummary {
  *   the cost stays small for large models. Default 100,000.
  * @returns `undefined` before any parameter has stepped, or while every
  *   element has had only zero gradients.
+ * @throws TypeError if `optimizer` is not a descent optimizer, TypeError or
+ *   RangeError unless `sampleLimit` is an integer >= 1.
  */
 export function effectiveLearningRate(
   optimizer: Optimizer,
   sampleLimit = 100_000,
 ): EffectiveLrSummary | undefined {
+  const where = "effectiveLearningRate";
+  if (!(optimizer instanceof Optimizer)) {
+    throw new TypeError(
+      `${where}: optimizer must be a descent Optimizer such as Adam, got ${describeValue(optimizer)}. ` +
+        `Pass the optimizer whose steps to summarise; for the TF.js adapter, pass its core.`,
+    );
+  }
+  checkOption(
+    where,
+    "sampleLimit",
+    {
+      type: "number",
+      default: 100_000,
+      min: 1,
+      integer: true,
+      example: 100_000,
+      description: "elements read at most",
+    },
+    sampleLimit,
+  );
   const entries: Array<[ParamState, Group, number]> = [];
   let total = 0;
   for (const group of optimizer.paramGroups) {
