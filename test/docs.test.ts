@@ -11,7 +11,7 @@ describe("schedule docs", () => {
     .flatMap((file) =>
       [
         ...readFileSync(join(SCHEDULES, file), "utf8").matchAll(
-          /@see Plot: (\S+)/g,
+          /@see Plot[^:]*: (\S+)/g,
         ),
       ].map((match) => match[1]),
     );
