@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { Parameter, StateDictError, createOptimizer } from "../src/index.js";
+import {
+  Adam,
+  Parameter,
+  StateDictError,
+  createOptimizer,
+} from "../src/index.js";
 
 interface ErrorCase {
   options: Record<string, unknown>;
@@ -278,6 +283,41 @@ describe("construction errors", () => {
   it("rejects a shape that does not match the data", () => {
     expect(() => new Parameter(new Float32Array(6), { shape: [2, 2] })).toThrow(
       /shape \[2, 2\] must hold exactly data\.length = 6/,
+    );
+  });
+
+  it("rejects options that are not an object", () => {
+    const w = new Parameter(new Float64Array(2));
+    for (const options of [null, "lr", [0.1]]) {
+      expect(() => createOptimizer("adam", [w], options as never)).toThrow(
+        /^createOptimizer\("adam"\): options must be an object such as \{ lr: 0\.001 \}, got /,
+      );
+      expect(() => new Adam([w], options as never)).toThrow(
+        /^Adam: options must be an object such as \{ lr: 0\.001 \}, got /,
+      );
+    }
+  });
+
+  it("rejects Parameter options that are not an object", () => {
+    expect(() => new Parameter(new Float32Array(2), null as never)).toThrow(
+      /Parameter: options must be an object .*, got null/,
+    );
+  });
+
+  it("rejects a shape that is not an array of sizes", () => {
+    const data = new Float32Array(2);
+    expect(() => new Parameter(data, { shape: "2" as never })).toThrow(
+      TypeError,
+    );
+    expect(() => new Parameter(data, { shape: "2" as never })).toThrow(
+      /Parameter: shape must be an array of integers >= 0, got "2"/,
+    );
+    expect(() => new Parameter(data, { shape: [-1, -2] })).toThrow(RangeError);
+    expect(() => new Parameter(data, { shape: [-1, -2] })).toThrow(
+      /Parameter: shape must be an array of integers >= 0, got \[-1, -2\]/,
+    );
+    expect(() => new Parameter(data, { shape: ["2"] as never })).toThrow(
+      /Parameter: shape must be an array of integers >= 0, got \["2"\]/,
     );
   });
 

@@ -12,6 +12,7 @@ import {
   type OptionSpecs,
   StateDictError,
   checkOption,
+  checkOptionsObject,
   describeValue,
   resolveOptions,
 } from "./validation.js";
@@ -133,8 +134,9 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   ) {
     this.description = description;
     this.specEntries = Object.entries(description.specs);
-    const { skipNonFinite = false, onWarning, ...hyper } = options;
     const where = description.displayName;
+    checkOptionsObject(where, description.specs, options);
+    const { skipNonFinite = false, onWarning, ...hyper } = options;
     if (typeof skipNonFinite !== "boolean") {
       throw new TypeError(
         `${where}: skipNonFinite must be true or false, got ${describeValue(skipNonFinite)}.`,

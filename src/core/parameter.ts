@@ -37,8 +37,9 @@ export class Parameter {
   readonly name: string | undefined;
 
   /**
-   * @throws TypeError if `data` is not a Float32Array or Float64Array, or if
-   *   `grad` differs from it in type or length.
+   * @throws TypeError if `data` is not a Float32Array or Float64Array, if
+   *   `grad` differs from it in type or length, or if `options` or `shape`
+   *   has the wrong type.
    * @throws RangeError if `shape` does not describe `data.length` elements.
    */
   constructor(data: FloatArray, options: ParameterOptions = {}) {
@@ -48,14 +49,27 @@ export class Parameter {
           `Wrap the values, e.g. new Float32Array(values).`,
       );
     }
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(
+        `Parameter: options must be an object such as { shape: [${data.length}] }, got ${describeValue(options)}. ` +
+          `Leave them out for a flat parameter with a zero gradient.`,
+      );
+    }
     const shape = options.shape ?? [data.length];
+    const named = options.name ? ` "${options.name}"` : "";
+    const shapeProblem =
+      `Parameter${named}: shape must be an array of integers >= 0, got ${describeValue(shape)}. ` +
+      `Pass the tensor's sizes, e.g. [${data.length}].`;
+    if (!Array.isArray(shape) || !shape.every((n) => typeof n === "number")) {
+      throw new TypeError(shapeProblem);
+    }
+    if (!shape.every((n) => Number.isInteger(n) && n >= 0)) {
+      throw new RangeError(shapeProblem);
+    }
     const size = shape.reduce((product, n) => product * n, 1);
-    if (
-      !shape.every((n) => Number.isInteger(n) && n >= 0) ||
-      size !== data.length
-    ) {
+    if (size !== data.length) {
       throw new RangeError(
-        `Parameter${options.name ? ` "${options.name}"` : ""}: shape [${shape.join(", ")}] ` +
+        `Parameter${named}: shape [${shape.join(", ")}] ` +
           `must hold exactly data.length = ${data.length} elements, got ${size}. ` +
           `Pass a shape whose product is ${data.length}.`,
       );

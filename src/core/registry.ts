@@ -9,6 +9,7 @@ import {
   type OptionSpecs,
   describeRange,
   checkOptionNames,
+  checkOptionsObject,
 } from "./validation.js";
 import { SGD } from "./algorithms/sgd.js";
 import { Adagrad } from "./algorithms/adagrad.js";
@@ -184,7 +185,9 @@ export function createOptimizer(
     );
   }
   const entry = ENTRIES[name.toLowerCase()];
-  checkOptionNames(`createOptimizer("${name}")`, entry.cls.specs, options, [
+  const where = `createOptimizer("${name}")`;
+  checkOptionsObject(where, entry.cls.specs, options);
+  checkOptionNames(where, entry.cls.specs, options, [
     "skipNonFinite",
     "onWarning",
   ]);

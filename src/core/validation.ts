@@ -202,6 +202,30 @@ export function checkOptionNames(
 }
 
 /**
+ * Checks that an optimizer's `options` argument is a plain object.
+ * @throws TypeError naming what was given and showing an object with `lr`.
+ */
+export function checkOptionsObject(
+  where: string,
+  specs: OptionSpecs,
+  options: unknown,
+): asserts options is Record<string, unknown> {
+  if (
+    options !== null &&
+    typeof options === "object" &&
+    !Array.isArray(options)
+  ) {
+    return;
+  }
+  const lr = specs.lr;
+  const example = lr?.type === "number" ? lr.example : 0.01;
+  throw new TypeError(
+    `${where}: options must be an object such as { lr: ${example} }, got ${describeValue(options)}. ` +
+      `Pass the options as one object, or leave them out for the defaults.`,
+  );
+}
+
+/**
  * Merges `given` over `base` (an optimizer's defaults, or each spec's default)
  * and checks every resulting value, so the returned object is complete and valid.
  * @throws TypeError for an unknown name, a wrong type or a missing required option.
