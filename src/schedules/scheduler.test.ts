@@ -206,6 +206,16 @@ describe("state dicts", () => {
     expect(() => sched.loadStateDict({ ...saved, lastEpoch: 1.5 })).toThrow(/lastEpoch must be an integer >= -1, got 1\.5/);
   });
 
+  it("with a negative learning rate are rejected and change nothing", () => {
+    const opt = sgd();
+    const sched = new CyclicLR(opt, { baseLr: 0.01, maxLr: 0.1, cycleMomentum: false, ...quiet });
+    const before = JSON.stringify(sched.stateDict());
+    const saved = sched.stateDict();
+    expect(() => sched.loadStateDict({ ...saved, state: { baseLrs: [-1] } })).toThrow(/state baseLrs\[0\] is -1, which is not valid here/);
+    expect(() => sched.loadStateDict({ ...saved, lastLr: [-0.5] })).toThrow(/state lastLr\[0\] is -0\.5, which is not valid here/);
+    expect(JSON.stringify(sched.stateDict())).toBe(before);
+  });
+
   it("of a wrapper need one inner state per scheduler", () => {
     const opt = sgd();
     const chain = new ChainedScheduler(opt, { schedulers: [new ConstantLR(opt), new ExponentialLR(opt, { gamma: 0.9 })], ...quiet });

@@ -420,7 +420,7 @@ export function readNumber(
   return value as number;
 }
 
-/** Reads a saved array of `length` finite numbers. */
+/** Reads a saved array of `length` learning rates: finite numbers >= 0. */
 export function readNumbers(saved: Record<string, unknown>, name: string, length: number, fail: Fail): number[] {
   const value = saved[name];
   if (!Array.isArray(value) || value.length !== length) {
@@ -429,5 +429,6 @@ export function readNumbers(saved: Record<string, unknown>, name: string, length
       "Load the state into a scheduler on an optimizer with the same parameter groups",
     );
   }
-  return (value as unknown[]).map((entry, g) => readNumber({ [`${name}[${g}]`]: entry }, `${name}[${g}]`, fail));
+  const isRate = (rate: number) => Number.isFinite(rate) && rate >= 0;
+  return (value as unknown[]).map((entry, g) => readNumber({ [`${name}[${g}]`]: entry }, `${name}[${g}]`, fail, isRate));
 }
