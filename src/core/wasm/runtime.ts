@@ -104,11 +104,8 @@ export class Float32Kernels {
   adoptAll(buffers: Record<string, FloatArray>): boolean {
     let complete = true;
     for (const name in buffers) {
-      if (
-        buffers[name] instanceof Float32Array &&
-        !this.residents.adopt(buffers, name, this.arena)
-      )
-        complete = false;
+      if (!(buffers[name] instanceof Float32Array)) continue;
+      if (!this.residents.adopt(buffers, name, this.arena)) complete = false;
     }
     return complete;
   }
