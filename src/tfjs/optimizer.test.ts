@@ -77,6 +77,13 @@ describe("DescentOptimizer.applyGradients", () => {
     expect(values(v)).toEqual([1]);
   });
 
+  it("rejects an entry that is not a named tensor", () => {
+    const optimizer = createTfjsOptimizer("sgd", { lr: 0.1 });
+    expect(() => optimizer.applyGradients([null as never])).toThrow(
+      /applyGradients: entry 0 must be \{ name, tensor \}, got null/,
+    );
+  });
+
   it("rejects a variable given twice", () => {
     const v = ownVariable([1]);
     const optimizer = createTfjsOptimizer("sgd", { lr: 0.1 });
@@ -311,6 +318,42 @@ describe("DescentOptimizer.setWeights", () => {
     await expect(optimizer.setWeights(altered)).rejects.toThrow(/saved options are invalid.*betas/);
     expect(optimizer.learningRate).toBe(0.5);
     expect(optimizer.core.paramGroups[0].betas).toEqual([0.9, 0.999]);
+  });
+
+  for (const [key, value] of [
+    ["params", []],
+    ["__proto__", { lr: 0.5 }],
+  ] as const) {
+    it(`rejects saved options with the key ${key}`, async () => {
+      const { weights } = await trainedWeights();
+      const text = weights[1].tensor.dataSync<"string">()[0] as string;
+      const entry = JSON.stringify({ [key]: value }).slice(1, -1);
+      const altered = [...weights];
+      altered[1] = {
+        name: "descent/state",
+        tensor: tf.scalar(text.replace('"group":{', `"group":{${entry},`), "string"),
+      };
+      const optimizer = createTfjsOptimizer("adam", { lr: 0.1 });
+      const v = ownVariable([1, 2]);
+      optimizer.applyGradients(gradsFor([[v, [1, 1]]]));
+      await expect(optimizer.setWeights(altered)).rejects.toThrow(StateDictError);
+      await expect(optimizer.setWeights(altered)).rejects.toThrow(
+        new RegExp(`the saved options hold the key "${key}", which is not an option`),
+      );
+      expect(optimizer.core.paramGroups[0].params).toHaveLength(1);
+      expect(Object.getPrototypeOf(optimizer.core.paramGroups[0])).toBe(Object.prototype);
+    });
+  }
+
+  it("rejects a buffer named __proto__", async () => {
+    const { weights } = await trainedWeights();
+    const saved = JSON.parse(weights[1].tensor.dataSync<"string">()[0] as string);
+    saved.variables[0].buffers.push("__proto__");
+    const altered = [...weights, { name: `${saved.variables[0].name}/__proto__`, tensor: tf.zeros([2]) }];
+    altered[1] = { name: "descent/state", tensor: tf.scalar(JSON.stringify(saved), "string") };
+    await expect(createTfjsOptimizer("adam").setWeights(altered)).rejects.toThrow(
+      /the state of variable ".*" must have .* a list of buffers/,
+    );
   });
 
   it("rejects state for a live variable of another shape", async () => {

@@ -392,7 +392,16 @@ function resolveGradients(
     );
   }
   const entries = Array.isArray(variableGradients)
-    ? variableGradients.map(({ name, tensor }) => [name, tensor] as const)
+    ? variableGradients.map((entry: unknown, i) => {
+        if (entry === null || typeof entry !== "object") {
+          throw new TypeError(
+            `${where}: entry ${i} must be { name, tensor }, got ${describeValue(entry)}. ` +
+              `Pass the named tensors as tf.variableGrads() or getWeights() lists them.`,
+          );
+        }
+        const { name, tensor } = entry as NamedTensor;
+        return [name, tensor] as const;
+      })
     : Object.entries(variableGradients);
   const registered = tf.engine().registeredVariables;
   const seen = new Set<string>();

@@ -174,6 +174,13 @@ function parseSaved(
   if (saved.group === null || typeof saved.group !== "object" || !Array.isArray(saved.variables)) {
     fail(`"${STATE_WEIGHT}" lacks the group options or the variable list`, "Save the optimizer again");
   }
+  // Copied onto the core's group with Object.assign, these keys would
+  // replace its parameter list or its prototype.
+  for (const key of ["params", "__proto__"]) {
+    if (Object.hasOwn(saved.group, key)) {
+      fail(`the saved options hold the key "${key}", which is not an option`, "Save the optimizer again");
+    }
+  }
   const names = new Set<string>();
   for (const entry of saved.variables) checkSavedVariable(entry, names, fail);
   return saved;
@@ -192,7 +199,7 @@ function checkSavedVariable(
     Number.isInteger(entry.step) &&
     entry.step >= 0 &&
     Array.isArray(entry.buffers) &&
-    entry.buffers.every((b) => typeof b === "string") &&
+    entry.buffers.every((b) => typeof b === "string" && b !== "__proto__") &&
     entry.scalars !== null &&
     typeof entry.scalars === "object" &&
     Object.values(entry.scalars).every((x) => typeof x === "number");
