@@ -106,9 +106,11 @@ export class Parameter {
    * @throws RangeError if `length` is not an integer ≥ 0 or `shape` does not describe it.
    * @example
    * ```ts
-   * const w = Parameter.allocate(784 * 10, { shape: [784, 10], name: "w" });
-   * w.data.fill(0.01);
-   * w.grad!.set(gradient);   // a Float32Array of 7840 elements
+   * const w = Parameter.allocate(3, { name: "w" });
+   * const opt = new SGD([w], { lr: 0.5 });
+   * w.grad!.set([1, 2, 3]);   // write gradients in place
+   * opt.step(); // w.data is now [-0.5, -1, -1.5]
+   * w.dispose();
    * ```
    */
   static allocate(
