@@ -1,7 +1,7 @@
 /**
- * The playground in a real browser: builds web/ with Vite, serves the static
- * site on a free localhost port and drives Debian's Chromium through
- * playwright-core. Saves screenshots to test-output/.
+ * The playground and its tour page in a real browser: builds web/ with Vite,
+ * serves the static site on a free localhost port and drives Debian's
+ * Chromium through playwright-core. Saves screenshots to test-output/.
  */
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
@@ -13,6 +13,9 @@ import { extname, join, resolve, sep } from "node:path";
 import { type Browser, type Page, chromium } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from "vitest";
+
+import { getTestFunction } from "../src/landscape/index.js";
+import { adamRosenbrockScene, landscapeScenes, saddleScene } from "../src/tour/scenes.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ROOT = resolve(import.meta.dirname, "..");
@@ -254,6 +257,158 @@ describe("playground", () => {
     expect(await page.inputValue("#function")).toBe("custom");
     expect(await page.inputValue("#custom-expression")).toContain("exp(");
     expect(await page.isVisible("#custom-box")).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+/** Reads every readout row of the page at once: step, loss and point, keyed by optimizer label. */
+async function readoutRows(): Promise<Record<string, { step: number; loss: number; x: number; y: number }>> {
+  const rows = await page.locator("#readout-body tr").evaluateAll((elements: HTMLElement[]) =>
+    elements.map((element) => ({ ...element.dataset })),
+  );
+  return Object.fromEntries(
+    rows.map((data) => [
+      data.optimizer!,
+      { step: Number(data.step), loss: Number(data.loss), x: Number(data.x), y: Number(data.y) },
+    ]),
+  );
+}
+
+/**
+ * Clicks Step `steps` times inside the page and returns, per optimizer, the
+ * first step whose loss in the readout is at most `level` (absent if none).
+ */
+async function firstStepAtOrBelow(level: number, steps: number): Promise<Record<string, number>> {
+  return page.evaluate(
+    ({ level, steps }) => {
+      const first: Record<string, number> = {};
+      const button = document.getElementById("step")!;
+      for (let k = 0; k < steps; k++) {
+        button.click();
+        for (const row of Array.from(document.querySelectorAll<HTMLElement>("#readout-body tr"))) {
+          const name = row.dataset.optimizer!;
+          if (first[name] === undefined && Number(row.dataset.loss) <= level) first[name] = Number(row.dataset.step);
+        }
+      }
+      return first;
+    },
+    { level, steps },
+  );
+}
+
+describe("tour page", () => {
+  it("is linked from the playground", async () => {
+    await page.goto(baseUrl);
+    await page.click("text=Tour: the optimizer claims, replayed");
+    await page.waitForURL(/tour\.html$/);
+    await expect.poll(() => page.locator("#scene-list li").count()).toBe(landscapeScenes.length);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("lists every scene and loads each at step 0", async () => {
+    await page.goto(`${baseUrl}tour.html`);
+    const listed = await page.locator("#scene-list li").evaluateAll((items: HTMLElement[]) =>
+      items.map((item) => item.dataset.scene),
+    );
+    expect(listed).toEqual(landscapeScenes.map((scene) => scene.id));
+
+    for (const scene of landscapeScenes) {
+      const link = page.locator(`#scene-list li[data-scene="${scene.id}"] a`);
+      await link.click();
+      expect(new URL(page.url()).hash).toBe(`#${scene.id}`);
+      // The page marks the link once it has shown the scene, on the hashchange event after the click.
+      await expect.poll(() => link.getAttribute("aria-current")).toBe("true");
+      expect(Object.keys(await readoutRows())).toEqual(scene.runs.map((run) => run.label));
+      expect((await page.textContent("#scene-claim"))!.length).toBeGreaterThan(40);
+      expect((await page.textContent("#scene-explanation"))!.length).toBeGreaterThan(80);
+      expect(await page.textContent("#scene-setup")).toContain(scene.caption.slice(1));
+      expect(await page.locator("#legend li").count()).toBe(scene.runs.length);
+
+      const startValue = getTestFunction(scene.functionName).value(...scene.start);
+      for (const row of Object.values(await readoutRows())) {
+        expect(row.step).toBe(0);
+        expect(row.x).toBe(scene.start[0]);
+        expect(row.y).toBe(scene.start[1]);
+        // Chromium's V8 may round `x ** 4` differently from Node's in the last bit.
+        expect(row.loss).toBeCloseTo(startValue, 12);
+      }
+    }
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("plays the saddle scene to its last step", async () => {
+    const scene = saddleScene;
+    await page.goto(`${baseUrl}tour.html#${scene.id}`);
+    const labels = scene.runs.map((run) => run.label);
+    await expect.poll(async () => Object.keys(await readoutRows())).toEqual(labels);
+    const before = await readoutRows();
+
+    await page.locator("#speed").fill("20");
+    await page.click("#play");
+    expect(await page.textContent("#play")).toBe("Pause");
+    // The animation pauses itself once every run has taken the scene's steps.
+    await expect.poll(() => page.textContent("#play"), { timeout: 30_000 }).toBe("Play");
+    const after = await readoutRows();
+    for (const label of labels) {
+      expect(after[label].step).toBe(scene.steps);
+      expect(Math.hypot(after[label].x - before[label].x, after[label].y - before[label].y)).toBeGreaterThan(1);
+      // Every run has left the saddle: f = x² − y² fell from 3.61 at the start to −1 or below.
+      expect(after[label].loss).toBeLessThanOrEqual(-1);
+    }
+
+    // SGD on x² − y² multiplies x by (1 − 2η) and y by (1 + 2η) on each step.
+    const lr = scene.runs.find((run) => run.label === "sgd")!.options.lr as number;
+    const [x0, y0] = scene.start;
+    expect(after.sgd.x).toBeCloseTo(x0 * (1 - 2 * lr) ** scene.steps, 12);
+    expect(after.sgd.y).toBeCloseTo(y0 * (1 + 2 * lr) ** scene.steps, 9);
+
+    await page.screenshot({ path: join(SCREENSHOTS, "playground-tour-saddle.png"), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("steps the saddle scene: SGD leaves last", async () => {
+    const scene = saddleScene;
+    await page.goto(`${baseUrl}tour.html#${scene.id}`);
+    await expect.poll(() => page.locator("#readout-body tr").count()).toBe(scene.runs.length);
+
+    const escapes = await firstStepAtOrBelow(-1, scene.steps);
+    const labels = scene.runs.map((run) => run.label);
+    expect(Object.keys(escapes).sort()).toEqual([...labels].sort());
+    for (const label of labels.filter((label) => label !== "sgd")) {
+      expect(escapes.sgd).toBeGreaterThan(escapes[label]);
+    }
+
+    // SGD's first step with f ≤ −1, from the closed form of its path.
+    const lr = scene.runs.find((run) => run.label === "sgd")!.options.lr as number;
+    const [x0, y0] = scene.start;
+    let expected = 0;
+    while ((x0 * (1 - 2 * lr) ** expected) ** 2 - (y0 * (1 + 2 * lr) ** expected) ** 2 > -1) expected += 1;
+    expect(escapes.sgd).toBe(expected);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("pauses, steps and resets", async () => {
+    // The longest scene, so the pause lands well before its last step.
+    const scene = adamRosenbrockScene;
+    await page.goto(`${baseUrl}tour.html#${scene.id}`);
+    await expect.poll(() => page.locator("#readout-body tr").count()).toBe(scene.runs.length);
+    await page.locator("#speed").fill("1");
+    await page.click("#play");
+    await page.waitForFunction(() => Number(document.querySelector<HTMLElement>("#readout-body tr")?.dataset.step) >= 5);
+    await page.click("#play");
+    expect(await page.textContent("#play")).toBe("Play");
+    const paused = (await readoutRows())[scene.runs[0].label].step;
+    expect(paused).toBeGreaterThanOrEqual(5);
+    expect(paused).toBeLessThan(scene.steps);
+
+    await page.click("#step");
+    for (const row of Object.values(await readoutRows())) expect(row.step).toBe(paused + 1);
+
+    await page.click("#reset");
+    for (const row of Object.values(await readoutRows())) {
+      expect(row.step).toBe(0);
+      expect([row.x, row.y]).toEqual([...scene.start]);
+    }
     expect(pageErrors).toEqual([]);
   });
 });

@@ -10,6 +10,13 @@ export default defineConfig({
   build: {
     outDir: "dist",
     emptyOutDir: true,
+    // Two pages: the playground and the tour's scenes.
+    rolldownOptions: {
+      input: {
+        playground: fileURLToPath(new URL("index.html", import.meta.url)),
+        tour: fileURLToPath(new URL("tour.html", import.meta.url)),
+      },
+    },
     // mathjs makes a 650 kB chunk on its own; it loads only when a custom function is used.
     chunkSizeWarningLimit: 700,
   },

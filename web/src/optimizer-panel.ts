@@ -21,6 +21,11 @@ export function optimizerColor(name: string): string {
   return COLORS[(index < 0 ? 0 : index) % COLORS.length];
 }
 
+/** Returns the palette's colour at `index`, for paths that are not one optimizer each. */
+export function paletteColor(index: number): string {
+  return COLORS[index % COLORS.length];
+}
+
 /**
  * The list of optimizers with a switch, a learning-rate box and the other
  * options of each, generated from core's algorithm registry so every option
