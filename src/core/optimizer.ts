@@ -116,7 +116,14 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   readonly paramGroups: ParamGroup<O>[] = [];
   /** The options given at construction, completed with the algorithm's defaults. */
   readonly defaults: O;
-  /** Per-parameter state, created at a parameter's first step. */
+  /**
+   * Per-parameter state, created at a parameter's first step.
+   *
+   * NOTE: with the wasm kernel backend, the buffers of float32 parameters
+   * are views of descent's WebAssembly memory, which detach when the memory
+   * grows (new state, `Parameter.allocate`). The buffer records always hold
+   * live views, so read them from here again instead of keeping the arrays.
+   */
   readonly state = new Map<Parameter, ParamState>();
   /** Steps skipped because a gradient held NaN or ±Infinity (with `skipNonFinite`). */
   skippedSteps = 0;
