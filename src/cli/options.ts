@@ -88,7 +88,14 @@ export function parseOptimizerList(text: string): string[] {
 
 /** Parses a single optimizer name. */
 export function parseOptimizerName(text: string): string {
-  return parseOptimizerList(text)[0] as string;
+  const names = parseOptimizerList(text);
+  if (names.length > 1) {
+    throw new InvalidArgumentError(
+      `must name one optimizer, got ${names.length}: ${names.map((name) => `"${name}"`).join(", ")}. ` +
+        `Run descent compare --optimizers ${names.join(",")} to train several.`,
+    );
+  }
+  return names[0] as string;
 }
 
 /** Parses `--model`. */
