@@ -1,4 +1,5 @@
-import { existsSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 
 import { algorithmNames, isAlgorithmName } from "../core/index.js";
@@ -127,6 +128,35 @@ export function parseExistingFolder(text: string): string {
     );
   }
   return text;
+}
+
+/**
+ * Checks that a command can write into the folder `path`, given with `flag`,
+ * before it starts any work: no existing part of the path may be a file, and
+ * the nearest existing folder must be writable. Creates nothing.
+ * @throws Error naming the path, the problem and a fix.
+ */
+export function checkOutputFolder(path: string, flag: string): void {
+  let current = resolve(path);
+  while (!existsSync(current)) {
+    const parent = dirname(current);
+    if (parent === current) return;
+    current = parent;
+  }
+  if (!statSync(current).isDirectory()) {
+    throw new Error(
+      `${flag} ${path}: ${current} is a file, not a folder. Choose another folder, or move the file.`,
+    );
+  }
+  // NOTE: access() checks permissions only, so an immutable folder still
+  // fails later, at the first write; on Linux a read-only mount fails here.
+  try {
+    accessSync(current, constants.W_OK);
+  } catch {
+    throw new Error(
+      `${flag} ${path}: this user cannot write in ${current}. Choose a folder you can write to.`,
+    );
+  }
 }
 
 /** Parses `--schedule`. */

@@ -11,6 +11,7 @@ import type { RunOutcome, RunTask } from "../execute-run.js";
 import {
   type RunFlags,
   addRunOptions,
+  checkOutputFolder,
   integerAtLeast,
   parseLearningRate,
   parseOptimizerList,
@@ -291,6 +292,7 @@ export function registerCompare(program: Command): void {
         jobs: flags.jobs ?? availableParallelism(),
         resume: Boolean(flags.resume),
       };
+      checkOutputFolder(settings.out, "--out");
       process.exitCode = await runCompare(settings);
     },
   );

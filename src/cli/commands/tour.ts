@@ -9,6 +9,7 @@ import { describeCounts } from "../../tour/page.js";
 import { EXPERIMENTS, type TourProgress, checkExperimentIds, runTour } from "../../tour/tour.js";
 import { createTrainer } from "../../tour/training.js";
 import { writeTour } from "../../tour/write.js";
+import { checkOutputFolder } from "../options.js";
 
 interface TourFlags {
   out: string;
@@ -112,6 +113,7 @@ export function registerTour(program: Command): void {
       "\nExamples:\n  descent tour --quick --out tour\n  descent tour --only adagrad,amsgrad --out tour-adaptive",
     )
     .action(async (flags: TourFlags) => {
+      checkOutputFolder(flags.out, "--out");
       const size = flags.quick ? "quick" : "full";
       const workers = flags.workers ?? availableParallelism();
       const dataDir = flags.data === undefined ? SHIPPED_DATA_DIR : resolve(flags.data);

@@ -7,6 +7,7 @@ import { type RunTask, executeRun } from "../execute-run.js";
 import {
   type RunFlags,
   addRunOptions,
+  checkOutputFolder,
   parseLearningRate,
   parseOptimizerName,
   runConfigFor,
@@ -36,6 +37,11 @@ export function trainTask(flags: TrainFlags): RunTask {
 /** Trains the run `flags` describe, writing its folder after every epoch. */
 async function train(flags: TrainFlags): Promise<void> {
   const task = trainTask(flags);
+  checkOutputFolder(flags.out, "--out");
+  checkOutputFolder(
+    task.checkpointDir,
+    flags.checkpoint === undefined ? "--out" : "--checkpoint",
+  );
   const progress = createProgress();
   const epochs: EpochMetrics[] = [];
   progress.start(task.label, task.config.epochs);
