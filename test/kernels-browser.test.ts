@@ -148,11 +148,11 @@ describe("kernels in Chromium", () => {
       const { Parameter } = (globalThis as unknown as { descent: Descent })
         .descent;
       const param = Parameter.allocate(16);
-      const held = param.data;
+      const earlierView = param.data;
       param.data[5] = 3;
       const large = Parameter.allocate(16 * 1024 * 1024);
       const outcome = {
-        heldLength: held.length,
+        earlierLength: earlierView.length,
         value: param.data[5],
         length: param.data.length,
       };
@@ -160,7 +160,7 @@ describe("kernels in Chromium", () => {
       param.dispose();
       return outcome;
     });
-    expect(result.heldLength).toBe(0);
+    expect(result.earlierLength).toBe(0);
     expect(result.value).toBe(3);
     expect(result.length).toBe(16);
   });

@@ -93,7 +93,7 @@ export class Parameter {
    * WebAssembly memory, zero-filled. The WebAssembly kernels then update it
    * in place, without the copies in and out that an ordinary Float32Array
    * costs on each step. Without WebAssembly SIMD in the engine, or if the
-   * memory is full, it holds ordinary Float32Arrays and works the same.
+   * memory is full, it uses ordinary Float32Arrays and works the same.
    *
    * @remarks The memory grows when parameters are allocated and when an
    *   optimizer creates or loads state (its first step, and the step after
