@@ -88,7 +88,16 @@ function sampleCheckpoint(): Checkpoint {
     dataFingerprint: "640+200:abc",
     epoch: 1,
     randomState: 123456789,
-    epochs: [],
+    epochs: [
+      {
+        optimizer: "adam",
+        epoch: 1,
+        trainLoss: 1.5,
+        testLoss: 1.25,
+        testAccuracy: 0.5,
+        seconds: 2,
+      },
+    ],
     stepLosses: [2.5, 0.1 + 0.2],
     modelWeights: arrays.slice(0, 1),
     optimizerWeights: arrays.slice(1),
@@ -206,10 +215,64 @@ describe("saveCheckpoint and loadCheckpoint", () => {
     );
   });
 
+  it("rejects a file that holds JSON null", () => {
+    writeFileSync(join(dir, CHECKPOINT_FILE), "null");
+    expect(() => loadCheckpoint(dir, RESUME_TEST_CONFIG, "x")).toThrow(
+      /not a descent checkpoint/,
+    );
+  });
+
   it("rejects a file that is not JSON", () => {
     writeFileSync(join(dir, CHECKPOINT_FILE), "{");
     expect(() => loadCheckpoint(dir, RESUME_TEST_CONFIG, "x")).toThrow(
       /not valid JSON.*Delete the file/,
+    );
+  });
+
+  const corrupt: Array<[string, (file: Record<string, unknown>) => void, RegExp]> = [
+    ["a null config", (file) => (file.config = null), /config is null, not an object/],
+    [
+      "an epoch count that disagrees with the epochs",
+      (file) => (file.epochs = []),
+      /epoch is 1 but epochs lists 0 epochs/,
+    ],
+    ["a negative epoch", (file) => (file.epoch = -1), /epoch is -1 but epochs lists 1 epoch/],
+    [
+      "a string randomState",
+      (file) => (file.randomState = "x"),
+      /randomState must be an integer in \[0, 2\^32\), got "x"/,
+    ],
+    ["null stepLosses", (file) => (file.stepLosses = null), /stepLosses must be an array of numbers/],
+    ["null modelWeights", (file) => (file.modelWeights = null), /modelWeights must be an array of named tensors/],
+    [
+      "a string shape",
+      (file) => ((file.modelWeights as Array<Record<string, unknown>>)[0].shape = "2,2"),
+      /modelWeights\[0\] must be \{ name, shape, dtype, base64 \| strings \}/,
+    ],
+    [
+      "an unknown dtype",
+      (file) => ((file.optimizerWeights as Array<Record<string, unknown>>)[0].dtype = "float64"),
+      /optimizerWeights\[0\] must be \{ name, shape, dtype, base64 \| strings \}/,
+    ],
+  ];
+  for (const [label, mangle, message] of corrupt) {
+    it(`rejects a checkpoint with ${label}`, () => {
+      saveCheckpoint(dir, sampleCheckpoint());
+      const path = join(dir, CHECKPOINT_FILE);
+      const file = JSON.parse(readFileSync(path, "utf8"));
+      mangle(file);
+      writeFileSync(path, JSON.stringify(file));
+      expect(() => loadCheckpoint(dir, RESUME_TEST_CONFIG, "640+200:abc")).toThrow(message);
+      expect(() => loadCheckpoint(dir, RESUME_TEST_CONFIG, "640+200:abc")).toThrow(
+        /The checkpoint is corrupt: delete it to start afresh\.$/,
+      );
+    });
+  }
+
+  it("rejects float32 bytes that are not a whole number of values", () => {
+    const base64 = Buffer.alloc(41).toString("base64");
+    expect(() => readNamedArrays([{ name: "w", shape: [10], dtype: "float32", base64 }])).toThrow(
+      /'w' holds 41 bytes, not a whole number of float32 values\. The checkpoint is corrupt/,
     );
   });
 

@@ -24,6 +24,7 @@ import type { EpochMetrics, RunConfig } from "./run.js";
 export const CHECKPOINT_FILE = "checkpoint.json";
 
 const FORMAT_VERSION = 1;
+const CORRUPT = "The checkpoint is corrupt: delete it to start afresh.";
 
 /** A tensor with a name, as `tf.Optimizer.getWeights` returns them. */
 export interface NamedTensor {
@@ -96,6 +97,12 @@ export function readNamedArrays(arrays: NamedArray[]): NamedTensor[] {
       values = array.strings;
     } else {
       const copy = new Uint8Array(Buffer.from(array.base64, "base64")).buffer;
+      if (copy.byteLength % 4 !== 0) {
+        throw new Error(
+          `Checkpoint: tensor '${name}' holds ${copy.byteLength} bytes, not a whole number of ` +
+            `${array.dtype} values. ${CORRUPT}`,
+        );
+      }
       values =
         array.dtype === "int32" ? new Int32Array(copy) : new Float32Array(copy);
     }
@@ -144,6 +151,59 @@ export function saveCheckpoint(dir: string, checkpoint: Checkpoint): void {
   }
 }
 
+/** Tells whether `value` has the form {@link toNamedArrays} writes. */
+function isNamedArray(value: unknown): boolean {
+  if (value === null || typeof value !== "object") return false;
+  const { name, shape, dtype, base64, strings } = value as Record<string, unknown>;
+  const shapeValid =
+    Array.isArray(shape) && shape.every((n) => Number.isInteger(n) && n >= 0);
+  if (typeof name !== "string" || !shapeValid) return false;
+  if (dtype === "string") {
+    return Array.isArray(strings) && strings.every((s) => typeof s === "string");
+  }
+  return (dtype === "float32" || dtype === "int32") && typeof base64 === "string";
+}
+
+/**
+ * Checks the fields a resumed run reads, so that a damaged file fails here,
+ * naming the field, rather than in the middle of restoring.
+ */
+function checkFields(saved: CheckpointFile, path: string): void {
+  const fail = (problem: string): never => {
+    throw new Error(`${path}: ${problem}. ${CORRUPT}`);
+  };
+  if (saved.config === null || typeof saved.config !== "object") {
+    fail(`config is ${JSON.stringify(saved.config)}, not an object`);
+  }
+  const epochs = Array.isArray(saved.epochs) ? saved.epochs : [];
+  if (!Array.isArray(saved.epochs) || saved.epoch !== epochs.length) {
+    const listed = Array.isArray(saved.epochs)
+      ? `${epochs.length} epoch${epochs.length === 1 ? "" : "s"}`
+      : "no epochs";
+    fail(`epoch is ${JSON.stringify(saved.epoch)} but epochs lists ${listed}`);
+  }
+  if (epochs.some((e) => e === null || typeof e !== "object")) {
+    fail("epochs must be an array of per-epoch metrics objects");
+  }
+  const random = saved.randomState;
+  if (!Number.isInteger(random) || random < 0 || random >= 2 ** 32) {
+    fail(`randomState must be an integer in [0, 2^32), got ${JSON.stringify(random)}`);
+  }
+  // A diverged run saves NaN losses, which JSON writes as null.
+  const losses = saved.stepLosses;
+  if (!Array.isArray(losses) || !losses.every((l) => l === null || typeof l === "number")) {
+    fail("stepLosses must be an array of numbers");
+  }
+  for (const key of ["modelWeights", "optimizerWeights"] as const) {
+    const arrays: unknown = saved[key];
+    if (!Array.isArray(arrays)) fail(`${key} must be an array of named tensors`);
+    const bad = (arrays as unknown[]).findIndex((array) => !isNamedArray(array));
+    if (bad >= 0) {
+      fail(`${key}[${bad}] must be { name, shape, dtype, base64 | strings } with dtype float32, int32 or string`);
+    }
+  }
+}
+
 /** Returns the settings that must match for a run to resume, as JSON. */
 function resumeKey(config: RunConfig): string {
   const { epochs: _epochs, optimizerOptions = {}, ...rest } = config;
@@ -181,13 +241,19 @@ export function loadCheckpoint(
         `file to start the run afresh.`,
     );
   }
-  if (file.format !== "descent-checkpoint" || file.version !== FORMAT_VERSION) {
+  if (
+    file === null ||
+    typeof file !== "object" ||
+    file.format !== "descent-checkpoint" ||
+    file.version !== FORMAT_VERSION
+  ) {
     throw new Error(
       `${path}: not a descent checkpoint of format version ` +
         `${FORMAT_VERSION}. Delete the file or choose another folder.`,
     );
   }
   const saved = file as CheckpointFile;
+  checkFields(saved, path);
   if (resumeKey(saved.config) !== resumeKey(config)) {
     throw new Error(
       `${path} belongs to a run with other settings: it has ` +
