@@ -1,4 +1,10 @@
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -138,6 +144,17 @@ describe("readIdxFile", () => {
     );
   });
 
+  it("rejects gzip data shorter than a gzip header and trailer", () => {
+    const path = join(dir, "tiny");
+    writeFileSync(path, Uint8Array.of(0x1f, 0x8b, 0x08));
+    expectDataFileError(
+      () => readIdxFile(path, 1),
+      path,
+      "gzip data is truncated or corrupt",
+      "3 bytes",
+    );
+  });
+
   it("rejects a huge claimed size before inflating it", () => {
     const bytes = encodeIdx([4, 5, 6], new Uint8Array(120));
     new DataView(bytes.buffer).setUint32(4, 0xffffffff, false);
@@ -218,6 +235,18 @@ describe("loadFashionMnist", () => {
       () => loadFashionMnist(dir),
       IDX_FILE_NAMES.testLabels,
       "not found",
+    );
+  });
+
+  it("rejects a folder in place of a file", () => {
+    writeDataset(5, { gzip: true });
+    const path = join(dir, `${IDX_FILE_NAMES.trainImages}.gz`);
+    unlinkSync(path);
+    mkdirSync(path);
+    expectDataFileError(
+      () => loadFashionMnist(dir),
+      path,
+      "is a folder, not a file",
     );
   });
 

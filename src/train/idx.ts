@@ -35,6 +35,8 @@ export const SHIPPED_DATA_DIR = fileURLToPath(
 );
 
 const GZIP_MAGIC = [0x1f, 0x8b];
+/** A 10-byte gzip header and an 8-byte trailer, around the deflate data. */
+const GZIP_MIN_BYTES = 18;
 
 // A deflate stream expands at most about 1032-fold, so this much compressed
 // input decompresses to a few megabytes at most, enough for any IDX header.
@@ -234,6 +236,13 @@ function gunzipIdx(
   file: string,
   expectedRank: number,
 ): Uint8Array {
+  if (compressed.length < GZIP_MIN_BYTES) {
+    throw new DataFileError(
+      file,
+      `gzip data is truncated or corrupt: the file is ${compressed.length} bytes ` +
+        `long, shorter than a gzip header and trailer. Download the file again.`,
+    );
+  }
   // The probe leaves out the 8-byte trailer so that zlib does not check
   // the stream's length and CRC yet.
   const probeLength = Math.min(GZIP_HEADER_PROBE_BYTES, compressed.length - 8);
@@ -300,7 +309,14 @@ export function readIdxFile(path: string, expectedRank: number): IdxArray {
 function findIdxFile(dir: string, name: string): string {
   for (const candidate of [`${name}.gz`, name]) {
     const path = join(dir, candidate);
-    if (existsSync(path)) return path;
+    if (!existsSync(path)) continue;
+    if (!statSync(path).isFile()) {
+      throw new DataFileError(
+        path,
+        `is a folder, not a file. Put the IDX file itself here, gzipped or not.`,
+      );
+    }
+    return path;
   }
   throw new DataFileError(
     join(dir, name),
