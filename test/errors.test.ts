@@ -262,6 +262,16 @@ describe("construction errors", () => {
     ).toThrow(/listed twice/);
   });
 
+  it("rejects a parameter group that is not an object", () => {
+    const opt = createOptimizer("adam", [new Parameter(new Float64Array(2))]);
+    for (const group of [null, 5]) {
+      expect(() => opt.addParamGroup(group as never)).toThrow(
+        /^Adam group 1: a parameter group must be an object \{ params, \.\.\.options \}, got /,
+      );
+    }
+    expect(opt.paramGroups).toHaveLength(1);
+  });
+
   it("rejects an empty parameter list", () => {
     expect(() => createOptimizer("adam", [])).toThrow(
       /params must be a non-empty array/,

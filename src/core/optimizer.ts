@@ -180,6 +180,12 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
    */
   addParamGroup(group: ParamGroupInput<O>): void {
     const where = `${this.description.displayName} group ${this.paramGroups.length}`;
+    if (group === null || typeof group !== "object") {
+      throw new TypeError(
+        `${where}: a parameter group must be an object { params, ...options }, got ${describeValue(group)}. ` +
+          `Pass { params: [w, b] } with any options to override.`,
+      );
+    }
     const { params, ...overrides } = group;
     if (!Array.isArray(params) || params.length === 0) {
       throw new TypeError(
