@@ -314,6 +314,13 @@ describe("construction errors", () => {
     );
   });
 
+  it("rejects a length beyond what a typed array can hold", () => {
+    expect(() => Parameter.allocate(2 ** 40)).toThrow(RangeError);
+    expect(() => Parameter.allocate(2 ** 40)).toThrow(
+      /^Parameter\.allocate: cannot allocate 1099511627776 float32 elements \(4398046511104 bytes\): .*\. Split the values into smaller parameters\.$/,
+    );
+  });
+
   it("rejects a shape that is not an array of sizes", () => {
     const data = new Float32Array(2);
     expect(() => new Parameter(data, { shape: "2" as never })).toThrow(

@@ -103,7 +103,8 @@ export class Parameter {
    *   Assigning another array to `data` or `grad` (also `zeroGrad(true)`)
    *   gives up that array's place in the memory. {@link dispose} frees the
    *   memory at once, and garbage collection frees it eventually.
-   * @throws RangeError if `length` is not an integer ≥ 0 or `shape` does not describe it.
+   * @throws RangeError if `length` is not an integer ≥ 0, is more than the
+   *   engine can allocate, or `shape` does not describe it.
    * @example
    * ```ts
    * const w = Parameter.allocate(3, { name: "w" });
@@ -129,7 +130,16 @@ export class Parameter {
       dataBlock === null ? null : (kernels?.arena.allocate(length) ?? null);
     if (kernels === null || dataBlock === null || gradBlock === null) {
       dataBlock?.free();
-      return new Parameter(new Float32Array(length), options);
+      let data: Float32Array;
+      try {
+        data = new Float32Array(length);
+      } catch (error) {
+        throw new RangeError(
+          `Parameter.allocate: cannot allocate ${length} float32 elements (${length * 4} bytes): ` +
+            `${(error as Error).message}. Split the values into smaller parameters.`,
+        );
+      }
+      return new Parameter(data, options);
     }
     const param = new Parameter(dataBlock.view(), {
       ...options,
