@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
 
 import cliProgress from "cli-progress";
-import { type Command, InvalidArgumentError } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 
 import {
   BENCH_CASES,
@@ -11,7 +11,18 @@ import {
   type BenchSettings,
   runOptimizerBench,
 } from "../../bench/optimizers.js";
+import { type Row as TfjsRow, benchTfjs } from "../../bench/tfjs.js";
+import {
+  ACCURACY_EPOCHS,
+  BATCH_SIZE,
+  FULL_DATASET,
+  LEARNING_RATE,
+  TIME_RATIO_GOAL,
+  type TrainingBenchResult,
+  benchTraining,
+} from "../../bench/training.js";
 import { getKernelBackend } from "../../core/index.js";
+import { SHIPPED_DATA_DIR, loadFashionMnist } from "../../train/idx.js";
 
 /** The machine a benchmark ran on. */
 export interface MachineInfo {
@@ -29,7 +40,9 @@ export interface BenchReport {
   settings: { sizes: number[]; repeats: number; sampleMs: number };
   optimizers: BenchResult[];
   /** Rows of the tf.train comparison, or the reason it did not run. */
-  tfjs: unknown[] | { skipped: string };
+  tfjs: TfjsRow[] | { skipped: string };
+  /** descent's training loop against model.fit, or the reason it did not run. */
+  training: TrainingBenchResult | { skipped: string };
 }
 
 interface BenchFlags {
@@ -39,6 +52,10 @@ interface BenchFlags {
   algorithms?: string[];
   repeats?: number;
   tfjs: boolean;
+  training: boolean;
+  data?: string;
+  trainingImages?: number;
+  accuracy?: boolean;
 }
 
 const FULL_SIZES = [1e5, 1e6, 1e7];
@@ -47,22 +64,31 @@ const QUICK_SIZES = [1e5, 1e6];
 const GOAL_SIZE = 1e7;
 const GOAL_OWN = 1.2;
 const GOAL_USER = 1.6;
+/**
+ * Training images of the training comparison with --quick: as many as the
+ * shipped subset has. Fewer would let the first steps' one-time setup
+ * dominate the epoch time.
+ */
+const QUICK_TRAINING_IMAGES = 6000;
 
 /**
  * Registers `descent bench`, which times one optimizer step per parameter
  * for every algorithm and compares it with a pass that only streams the same
- * bytes through memory.
+ * bytes through memory, then compares descent with TF.js's own optimizers
+ * and training loop.
  */
 export function registerBench(program: Command): void {
   program
     .command("bench")
     .description(
       "time one step per parameter of every optimizer (TypeScript loops vs WebAssembly kernels) " +
-        "against a memory-speed streaming pass",
+        "against a memory-speed streaming pass, then descent against TF.js's tf.train optimizers " +
+        "and its model.fit training loop",
     )
     .option(
       "--quick",
-      "a short run: 100,000 and 1,000,000 parameters, 3 samples each",
+      "a short run: 100,000 and 1,000,000 parameters, 3 samples each, " +
+        `at most ${QUICK_TRAINING_IMAGES.toLocaleString("en")} training images`,
     )
     .option("--json", "print the results as JSON instead of tables")
     .option(
@@ -84,6 +110,32 @@ export function registerBench(program: Command): void {
       "--no-tfjs",
       "skip the comparison with TensorFlow.js's tf.train optimizers",
     )
+    .option(
+      "--no-training",
+      "skip the epoch of MLP training through descent and through TF.js's model.fit",
+    )
+    .addOption(
+      new Option(
+        "--data <dir>",
+        "folder with the four Fashion-MNIST IDX files for the training comparison " +
+          "(default: the subset shipped in data/fashion-mnist)",
+      ).conflicts("training"),
+    )
+    .addOption(
+      new Option(
+        "--training-images <n>",
+        `train on the first n training images (default: all, at most ${QUICK_TRAINING_IMAGES} with --quick)`,
+      )
+        .argParser(parseTrainingImages)
+        .conflicts("training"),
+    )
+    .addOption(
+      new Option(
+        "--accuracy",
+        `also train descent's side for ${ACCURACY_EPOCHS} epochs and ` +
+          "check its test accuracy against the goals",
+      ).conflicts("training"),
+    )
     .action(async (flags: BenchFlags) => {
       const report = await runBench(flags);
       process.stdout.write(
@@ -103,39 +155,70 @@ async function runBench(flags: BenchFlags): Promise<BenchReport> {
   const repeats = flags.repeats ?? (flags.quick ? 3 : 7);
   const sampleMs = flags.quick ? 10 : 40;
   const layouts: BenchLayout[] = ["flat", "tensors"];
-  const bar = process.stderr.isTTY
-    ? new cliProgress.SingleBar(
-        {
-          format: "bench [{bar}] {value}/{total} {label}",
-          stream: process.stderr,
-          clearOnComplete: true,
-        },
-        cliProgress.Presets.shades_classic,
-      )
-    : null;
+
+  // Reading the data first reports a missing or broken file before any timing starts.
+  const dataDir = flags.data ?? SHIPPED_DATA_DIR;
+  const data = flags.training ? loadFashionMnist(dataDir) : undefined;
+
   const settings: BenchSettings = {
     sizes,
     cases,
     layouts,
     repeats,
     sampleMs,
-    onProgress: (done, total, label) => {
-      if (bar === null) return;
-      if (done === 0) bar.start(total, 0, { label });
-      bar.update(done, { label });
-      if (done === total) bar.stop();
-    },
+    onProgress: progressBar(),
   };
   const machine = machineInfo();
   const optimizers = runOptimizerBench(settings);
+
   const tfjs = flags.tfjs
-    ? await runTfjsComparison(Boolean(flags.quick))
+    ? await benchTfjs(flags.quick ? { largeSize: 100_000, repeats: 3 } : {})
     : { skipped: "--no-tfjs" };
+
+  const training = data
+    ? await benchTraining({
+        dataDir,
+        data,
+        trainImages:
+          flags.trainingImages ??
+          (flags.quick ? QUICK_TRAINING_IMAGES : undefined),
+        accuracy: flags.accuracy,
+        onProgress: progressBar(),
+      })
+    : { skipped: "--no-training" };
   return {
     machine,
     settings: { sizes, repeats, sampleMs },
     optimizers,
     tfjs,
+    training,
+  };
+}
+
+/**
+ * Returns a progress callback that draws a bar on stderr when it is a
+ * terminal, or does nothing. A call after the bar reached its total starts
+ * a new bar.
+ */
+function progressBar(): (done: number, total: number, label: string) => void {
+  if (!process.stderr.isTTY) return () => {};
+  const bar = new cliProgress.SingleBar(
+    {
+      format: "bench [{bar}] {value}/{total} {label}",
+      stream: process.stderr,
+      clearOnComplete: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let running = false;
+  return (done, total, label) => {
+    if (!running) bar.start(total, done, { label });
+    running = true;
+    bar.update(done, { label });
+    if (done === total) {
+      bar.stop();
+      running = false;
+    }
   };
 }
 
@@ -143,62 +226,6 @@ function selectCases(names: string[]) {
   return BENCH_CASES.filter(
     (c) => names.includes(c.label) || names.includes(c.algorithm),
   );
-}
-
-interface TfjsBenchModule {
-  benchTfjs?: (options?: Record<string, unknown>) => Promise<unknown[]>;
-}
-
-/** Modules, relative to this file in dist/, that may export `benchTfjs` once built. */
-const TFJS_BENCH_MODULES = ["../../bench/tfjs.js", "../../tfjs/bench.js"];
-/** The comparison as TypeScript source in a checkout, loaded through tsx. */
-const TFJS_BENCH_SOURCE = new URL("../../../bench/tfjs.ts", import.meta.url);
-
-/**
- * Runs the tf.train comparison: `benchTfjs` from the build if it is there,
- * else from the checkout's bench/tfjs.ts through the tsx dev dependency.
- */
-async function runTfjsComparison(
-  quick: boolean,
-): Promise<unknown[] | { skipped: string }> {
-  const loaded = await loadTfjsBench();
-  if (typeof loaded === "string") return { skipped: loaded };
-  return loaded(quick ? { largeSize: 100_000, repeats: 3 } : {});
-}
-
-async function loadTfjsBench(): Promise<
-  NonNullable<TfjsBenchModule["benchTfjs"]> | string
-> {
-  for (const specifier of TFJS_BENCH_MODULES) {
-    const module = await importIfPresent<TfjsBenchModule>(specifier);
-    if (typeof module?.benchTfjs === "function") return module.benchTfjs;
-  }
-  if (!existsSync(TFJS_BENCH_SOURCE)) {
-    return "benchTfjs is neither in this build nor in bench/tfjs.ts";
-  }
-  const tsx =
-    await importIfPresent<typeof import("tsx/esm/api")>("tsx/esm/api");
-  if (tsx === null) return "bench/tfjs.ts needs the tsx dev dependency";
-  const module = (await tsx.tsImport(
-    TFJS_BENCH_SOURCE.href,
-    import.meta.url,
-  )) as TfjsBenchModule;
-  if (typeof module.benchTfjs !== "function") {
-    return "bench/tfjs.ts exports no benchTfjs function";
-  }
-  return module.benchTfjs;
-}
-
-/** Imports `specifier`, or returns null if no such module is installed or built. */
-async function importIfPresent<T>(specifier: string): Promise<T | null> {
-  try {
-    return (await import(specifier)) as T;
-  } catch (error) {
-    if ((error as { code?: string }).code === "ERR_MODULE_NOT_FOUND") {
-      return null;
-    }
-    throw error;
-  }
 }
 
 /** Describes this machine from /proc/cpuinfo where it exists, else from Node's os module. */
@@ -221,7 +248,7 @@ export function machineInfo(): MachineInfo {
   };
 }
 
-/** Formats the report as one table per size and layout, then the goal check and the tf.train rows. */
+/** Formats the report as one table per size and layout, then the goal check, the tf.train rows and the training comparison. */
 export function formatReport(report: BenchReport): string {
   const { machine } = report;
   const lines = [
@@ -239,6 +266,7 @@ export function formatReport(report: BenchReport): string {
     lines.push("", title, formatTable(results));
   lines.push("", ...formatGoals(report.optimizers));
   lines.push("", ...formatTfjs(report.tfjs));
+  lines.push("", ...formatTraining(report.training));
   return lines.join("\n");
 }
 
@@ -308,7 +336,7 @@ function formatGoals(results: BenchResult[]): string[] {
 function formatTfjs(tfjs: BenchReport["tfjs"]): string[] {
   if (!Array.isArray(tfjs))
     return [`tf.train comparison: skipped (${tfjs.skipped})`];
-  const rows = tfjs as Record<string, unknown>[];
+  const rows = tfjs as unknown as Record<string, unknown>[];
   const header = Object.keys(rows[0] ?? {});
   const cells = rows.map((row) =>
     header.map((key) =>
@@ -317,16 +345,81 @@ function formatTfjs(tfjs: BenchReport["tfjs"]): string[] {
         : String(row[key]),
     ),
   );
-  const widths = header.map((h, i) =>
-    Math.max(h.length, ...cells.map((line) => line[i].length)),
+  return [
+    "tf.train comparison (times in ms):",
+    ...alignColumns([header, ...cells]),
+  ];
+}
+
+/** Formats the training comparison and, if it ran, the accuracy check. */
+function formatTraining(training: BenchReport["training"]): string[] {
+  if ("skipped" in training)
+    return [`training comparison: skipped (${training.skipped})`];
+  const { descent, modelFit } = training;
+  const count = (n: number) => n.toLocaleString("en");
+  const lines = [
+    `training comparison: one epoch of the 784-256-10 MLP, Adam lr ${LEARNING_RATE}, batch size ${BATCH_SIZE}, ` +
+      `wasm backend, ${count(training.trainImages)} training and ${count(training.testImages)} ` +
+      `test images from ${training.dataDir}`,
+    ...alignColumns([
+      ["loop", "s per epoch", "test accuracy"],
+      [
+        "descent runTraining",
+        descent.secondsPerEpoch.toFixed(2),
+        descent.testAccuracy.toFixed(4),
+      ],
+      [
+        "tf model.fit",
+        modelFit.secondsPerEpoch.toFixed(2),
+        modelFit.testAccuracy.toFixed(4),
+      ],
+    ]).map((line) => `  ${line}`),
+    `  descent / model.fit: ${training.timeRatio.toFixed(3)} ` +
+      `(goal <= ${TIME_RATIO_GOAL}) ${metOrMissed(training.timeRatio <= TIME_RATIO_GOAL)}`,
+  ];
+  const check = training.accuracy;
+  if (check === undefined) return lines;
+  const byEpoch = check.epochs.map((e) => e.testAccuracy.toFixed(4)).join(", ");
+  lines.push(
+    `accuracy check, descent's side: test accuracy after epochs 1-${check.epochs.length}: ${byEpoch}`,
   );
-  const table = [header, ...cells].map((line) =>
-    line
+  for (const goal of check.goals) {
+    const outcome = check.fullDataset
+      ? metOrMissed(goal.met)
+      : `not checked: the goal is for the full ${count(FULL_DATASET.train)} training and ` +
+        `${count(FULL_DATASET.test)} test images`;
+    lines.push(
+      `  epoch ${goal.epoch}: ${goal.reached.toFixed(4)} (goal >= ${goal.testAccuracy}) ${outcome}`,
+    );
+  }
+  return lines;
+}
+
+function metOrMissed(met: boolean): string {
+  return met ? "met" : "missed";
+}
+
+/** Pads each column of `rows` to its widest cell and joins the cells of a row with two spaces. */
+function alignColumns(rows: string[][]): string[] {
+  const widths = rows[0].map((_, i) =>
+    Math.max(...rows.map((row) => row[i].length)),
+  );
+  return rows.map((row) =>
+    row
       .map((cell, i) => cell.padEnd(widths[i]))
       .join("  ")
       .trimEnd(),
   );
-  return ["tf.train comparison (times in ms):", ...table];
+}
+
+function parseTrainingImages(value: string): number {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < BATCH_SIZE) {
+    throw new InvalidArgumentError(
+      `must be a whole number >= ${BATCH_SIZE} (one batch), got "${value}". Try 2000.`,
+    );
+  }
+  return count;
 }
 
 function parseSizes(value: string): number[] {

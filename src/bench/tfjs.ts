@@ -4,7 +4,7 @@
  * variable and for many small ones. Gradients are made beforehand, so only
  * `applyGradients` is timed.
  *
- * Run alone: `npx tsx bench/tfjs.ts` (add `--quick` for small sizes).
+ * Run alone: `npx tsx src/bench/tfjs.ts` (add `--quick` for small sizes).
  */
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
@@ -14,7 +14,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 
-import { createTfjsOptimizer } from "../src/tfjs/index.js";
+import { createTfjsOptimizer } from "../tfjs/index.js";
 
 /** One measured comparison. Times are per update, the median over `repeats` rounds, in milliseconds. */
 export interface Row {
