@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 import { renderCharts } from "./charts.js";
+import { removeStaleTemporaries } from "./stale-temporaries.js";
 import { buildReportHtml } from "./html.js";
 import { buildSummaryMarkdown } from "./summary.js";
 import type { EpochMetrics, ReportInput, RunResult } from "./types.js";
@@ -60,8 +61,17 @@ export async function writeFileAtomic(
     `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`,
   );
   try {
-    await writeFile(temporary, data);
+    // Flushed before the rename, so a power loss leaves the old file or the
+    // new one, never a renamed file whose data had not reached the disk.
+    const handle = await open(temporary, "w");
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(temporary, path);
+    removeStaleTemporaries(dirname(path), basename(path));
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;

@@ -1,3 +1,4 @@
+import { removeStaleTemporaries } from "../report/stale-temporaries.js";
 import type { SchedulerStateDict } from "../schedules/index.js";
 import {
   closeSync,
@@ -37,7 +38,12 @@ export interface NamedTensor {
  * (such as a descent optimizer's JSON state) as they are.
  */
 export type NamedArray =
-  | { name: string; shape: number[]; dtype: "float32" | "int32"; base64: string }
+  | {
+      name: string;
+      shape: number[];
+      dtype: "float32" | "int32";
+      base64: string;
+    }
   | { name: string; shape: number[]; dtype: "string"; strings: string[] };
 
 /** A run's state after `epoch` completed epochs. */
@@ -82,8 +88,17 @@ export function toNamedArrays(tensors: NamedTensor[]): NamedArray[] {
       );
     }
     const values = tensor.dataSync() as Float32Array | Int32Array;
-    const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
-    return { name, shape, dtype: tensor.dtype, base64: bytes.toString("base64") };
+    const bytes = Buffer.from(
+      values.buffer,
+      values.byteOffset,
+      values.byteLength,
+    );
+    return {
+      name,
+      shape,
+      dtype: tensor.dtype,
+      base64: bytes.toString("base64"),
+    };
   });
 }
 
@@ -141,6 +156,7 @@ export function saveCheckpoint(dir: string, checkpoint: Checkpoint): void {
     closeSync(fd);
   }
   renameSync(temporary, target);
+  removeStaleTemporaries(dir, CHECKPOINT_FILE);
 
   // Flushing the folder makes the rename itself durable.
   const dirFd = openSync(dir, "r");
@@ -154,14 +170,21 @@ export function saveCheckpoint(dir: string, checkpoint: Checkpoint): void {
 /** Tells whether `value` has the form {@link toNamedArrays} writes. */
 function isNamedArray(value: unknown): boolean {
   if (value === null || typeof value !== "object") return false;
-  const { name, shape, dtype, base64, strings } = value as Record<string, unknown>;
+  const { name, shape, dtype, base64, strings } = value as Record<
+    string,
+    unknown
+  >;
   const shapeValid =
     Array.isArray(shape) && shape.every((n) => Number.isInteger(n) && n >= 0);
   if (typeof name !== "string" || !shapeValid) return false;
   if (dtype === "string") {
-    return Array.isArray(strings) && strings.every((s) => typeof s === "string");
+    return (
+      Array.isArray(strings) && strings.every((s) => typeof s === "string")
+    );
   }
-  return (dtype === "float32" || dtype === "int32") && typeof base64 === "string";
+  return (
+    (dtype === "float32" || dtype === "int32") && typeof base64 === "string"
+  );
 }
 
 /**
@@ -187,19 +210,29 @@ function checkFields(saved: CheckpointFile, path: string): void {
   }
   const random = saved.randomState;
   if (!Number.isInteger(random) || random < 0 || random >= 2 ** 32) {
-    fail(`randomState must be an integer in [0, 2^32), got ${JSON.stringify(random)}`);
+    fail(
+      `randomState must be an integer in [0, 2^32), got ${JSON.stringify(random)}`,
+    );
   }
   // A diverged run saves NaN losses, which JSON writes as null.
   const losses = saved.stepLosses;
-  if (!Array.isArray(losses) || !losses.every((l) => l === null || typeof l === "number")) {
+  if (
+    !Array.isArray(losses) ||
+    !losses.every((l) => l === null || typeof l === "number")
+  ) {
     fail("stepLosses must be an array of numbers");
   }
   for (const key of ["modelWeights", "optimizerWeights"] as const) {
     const arrays: unknown = saved[key];
-    if (!Array.isArray(arrays)) fail(`${key} must be an array of named tensors`);
-    const bad = (arrays as unknown[]).findIndex((array) => !isNamedArray(array));
+    if (!Array.isArray(arrays))
+      fail(`${key} must be an array of named tensors`);
+    const bad = (arrays as unknown[]).findIndex(
+      (array) => !isNamedArray(array),
+    );
     if (bad >= 0) {
-      fail(`${key}[${bad}] must be { name, shape, dtype, base64 | strings } with dtype float32, int32 or string`);
+      fail(
+        `${key}[${bad}] must be { name, shape, dtype, base64 | strings } with dtype float32, int32 or string`,
+      );
     }
   }
 }

@@ -15,15 +15,13 @@ export function createOptimizer(
  * Returns the median effective learning rate of a descent optimizer over its
  * parameters' elements (see `effectiveLearningRate` in core), or undefined
  * for other optimizers and before the first step.
- *
- * NOTE: this returns undefined for every optimizer as long as the adapter
- * empties each parameter's `data` after an update, because
- * `effectiveLearningRate` counts elements by `param.data.length`.
  */
 export function medianEffectiveLr(optimizer: tf.Optimizer): number | undefined {
   // Not instanceof: tf.Optimizer's Symbol.hasInstance (TF.js 4.22) returns
   // true for any object with minimize, computeGradients and applyGradients.
-  if (!Object.prototype.isPrototypeOf.call(DescentOptimizer.prototype, optimizer)) {
+  if (
+    !Object.prototype.isPrototypeOf.call(DescentOptimizer.prototype, optimizer)
+  ) {
     return undefined;
   }
   return effectiveLearningRate((optimizer as DescentOptimizer).core)?.median;
