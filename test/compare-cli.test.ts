@@ -1,5 +1,6 @@
 import {
   existsSync,
+  rmSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
@@ -16,13 +17,21 @@ import { launchChromium } from "./helpers/browser.js";
 import { runCli, startCli } from "./helpers/cli.js";
 
 const SHIPPED = join(import.meta.dirname, "..", "data", "fashion-mnist");
+const temporaries: string[] = [];
+
+/** Makes a temporary folder that afterAll removes. */
+function temporaryFolder(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temporaries.push(dir);
+  return dir;
+}
 const OPTIMIZERS = ["sgd", "adam", "adabound"];
 const EPOCHS = 2;
 let out: string;
 let result: ReturnType<typeof runCli>;
 
 beforeAll(() => {
-  out = join(mkdtempSync(join(tmpdir(), "descent-compare-")), "out");
+  out = join(temporaryFolder("descent-compare-"), "out");
   result = runCli([
     "compare",
     "--optimizers",
@@ -153,7 +162,7 @@ describe("descent compare input errors", () => {
   });
 
   it("names a truncated data file", () => {
-    const dir = mkdtempSync(join(tmpdir(), "descent-bad-data-"));
+    const dir = temporaryFolder("descent-bad-data-");
     for (const file of readdirSync(SHIPPED).filter((f) => f.endsWith(".gz")))
       copyFileSync(join(SHIPPED, file), join(dir, file));
     const labels = join(dir, "t10k-labels-idx1-ubyte.gz");
@@ -202,10 +211,7 @@ describe("descent compare input errors", () => {
 
 describe("descent train extras", () => {
   it("follows a warm-up and cosine schedule, recording the rate of each step", () => {
-    const dir = join(
-      mkdtempSync(join(tmpdir(), "descent-train-extras-")),
-      "run",
-    );
+    const dir = join(temporaryFolder("descent-train-extras-"), "run");
     const run = runCli([
       "train",
       "--optimizer",
@@ -251,6 +257,29 @@ describe("descent train extras", () => {
     expect(settings.accumulate).toBe(2);
   });
 
+  it("rejects a warm-up with onecycle before any run starts", () => {
+    const out = join(temporaryFolder("descent-onecycle-"), "out");
+    const bad = runCli([
+      "compare",
+      "--optimizers",
+      "sgd,adam",
+      "--schedule",
+      "onecycle",
+      "--warmup",
+      "20",
+      "--train-limit",
+      "500",
+      "--out",
+      out,
+    ]);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(
+      /--warmup does not combine with the onecycle schedule/,
+    );
+    expect(bad.stderr).not.toMatch(/started/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("rejects an unknown schedule", () => {
     const bad = runCli([
       "train",
@@ -289,7 +318,7 @@ describe("descent train resume", () => {
       });
 
   it("ends with the numbers of an uninterrupted run after a kill", async () => {
-    const base = mkdtempSync(join(tmpdir(), "descent-resume-"));
+    const base = temporaryFolder("descent-resume-");
     const straight = join(base, "straight");
     const interrupted = join(base, "interrupted");
     expect(runCli(args(straight)).status).toBe(0);
@@ -320,7 +349,15 @@ describe("descent train resume", () => {
     expect(resumed.status).toBe(0);
     expect(resumed.stderr).toMatch(/resumed after epoch/);
     expect(metrics(interrupted)).toEqual(metrics(straight));
+    const steps = (dir: string) =>
+      readFileSync(join(dir, "steps.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line));
+    expect(steps(interrupted)).toEqual(steps(straight));
   });
 });
 
-afterAll(() => {});
+afterAll(() => {
+  for (const dir of temporaries) rmSync(dir, { recursive: true, force: true });
+});

@@ -39,7 +39,8 @@ export interface RunOutcome {
 
 const datasets = new Map<string, MnistDataset>();
 
-function dataset(dir: string): MnistDataset {
+/** Loads the data in `dir`, once per folder and thread. */
+export function loadDataset(dir: string): MnistDataset {
   let data = datasets.get(dir);
   if (data === undefined) {
     data = loadFashionMnist(dir);
@@ -58,7 +59,7 @@ export async function executeRun(
   callbacks: RunCallbacks = {},
 ): Promise<RunOutcome> {
   await setupBackend(task.backend);
-  const data = dataset(task.dataDir);
+  const data = loadDataset(task.dataDir);
   const trainCount = Math.min(
     task.config.trainLimit ?? data.train.count,
     data.train.count,
@@ -94,12 +95,22 @@ export async function executeRun(
     },
   });
 
-  // Steps restored from a checkpoint have their losses but no learning rates.
+  // Steps restored from a checkpoint come from the run's saved losses and
+  // rates; their epochs' effective rates go on each epoch's last step.
   const restoredSteps = result.stepLosses.length - steps.length;
   const allSteps: StepMetrics[] = result.stepLosses
     .slice(0, restoredSteps)
-    .map((loss, i) => ({ step: i + 1, loss }))
+    .map((loss, i) => {
+      const lr = result.stepLrs[i];
+      return { step: i + 1, loss, ...(lr === null ? {} : { lr }) };
+    })
     .concat(steps);
+  for (const metrics of result.epochs.slice(0, result.resumedEpochs)) {
+    const last = allSteps[metrics.epoch * stepsPerEpoch - 1];
+    if (last !== undefined && metrics.effectiveLr !== undefined) {
+      last.effectiveLr = metrics.effectiveLr;
+    }
+  }
   return {
     label: task.label,
     epochs: result.epochs,

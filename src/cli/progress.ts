@@ -8,6 +8,8 @@ export interface ProgressDisplay {
   update(label: string, done: number, total: number, loss: number): void;
   epoch(label: string, metrics: EpochMetrics, epochs: number): void;
   finish(label: string): void;
+  /** Marks a run as failed and says why. */
+  fail(label: string, message: string): void;
   log(message: string): void;
   stop(): void;
 }
@@ -24,6 +26,9 @@ export function formatEpoch(
     `test loss ${metrics.testLoss.toFixed(4)}, test accuracy ${accuracy}%, ${metrics.seconds.toFixed(1)} s`
   );
 }
+
+// Characters of a run's label in a progress bar; the default optimizers' names fit.
+const LABEL_WIDTH = 9;
 
 /** Creates the display that suits `stream`: bars on a terminal, plain lines in a pipe or file. */
 export function createProgress(
@@ -49,6 +54,10 @@ class LineProgress implements ProgressDisplay {
     this.log(`${label}: finished`);
   }
 
+  fail(label: string, message: string): void {
+    this.log(`${label} failed: ${message}`);
+  }
+
   log(message: string): void {
     this.stream.write(`${message}\n`);
   }
@@ -59,30 +68,31 @@ class LineProgress implements ProgressDisplay {
 class BarProgress implements ProgressDisplay {
   private readonly bars = new Map<string, cliProgress.SingleBar>();
   private readonly multi: cliProgress.MultiBar;
-  private readonly width: number;
+  private active = false;
 
-  constructor(stream: NodeJS.WriteStream) {
+  constructor(private readonly stream: NodeJS.WriteStream) {
+    // About 70 columns, so a bar fits an 80-column terminal without wrapping.
     this.multi = new cliProgress.MultiBar(
       {
         stream,
-        format:
-          " {label} |{bar}| {percentage}% | step {value}/{total} | loss {loss} | {status}",
+        format: " {label} {bar} {percentage}% | loss {loss} | {status}",
+        barsize: 16,
         hideCursor: true,
         clearOnComplete: false,
         autopadding: true,
       },
       cliProgress.Presets.shades_classic,
     );
-    this.width = 10;
   }
 
   start(label: string, epochs: number): void {
     const bar = this.multi.create(1, 0, {
-      label: label.padEnd(this.width),
+      label: label.padEnd(LABEL_WIDTH).slice(0, LABEL_WIDTH),
       loss: "-",
-      status: `0/${epochs} epochs`,
+      status: `epoch 0/${epochs}`,
     });
     this.bars.set(label, bar);
+    this.active = true;
   }
 
   update(label: string, done: number, total: number, loss: number): void {
@@ -94,11 +104,9 @@ class BarProgress implements ProgressDisplay {
 
   epoch(label: string, metrics: EpochMetrics, epochs: number): void {
     const accuracy = (metrics.testAccuracy * 100).toFixed(1);
-    this.bars
-      .get(label)
-      ?.update({
-        status: `${metrics.epoch}/${epochs} epochs, test accuracy ${accuracy}%`,
-      });
+    this.bars.get(label)?.update({
+      status: `epoch ${metrics.epoch}/${epochs}, acc ${accuracy}%`,
+    });
   }
 
   finish(label: string): void {
@@ -106,11 +114,20 @@ class BarProgress implements ProgressDisplay {
     if (bar !== undefined) bar.update(bar.getTotal());
   }
 
+  fail(label: string, message: string): void {
+    this.bars.get(label)?.update({ status: "failed" });
+    this.log(`${label} failed: ${message}`);
+  }
+
   log(message: string): void {
-    this.multi.log(`${message}\n`);
+    // cli-progress holds logged lines until its next redraw, which never
+    // comes before the first bar or after stop(), so those lines go out directly.
+    if (this.active) this.multi.log(`${message}\n`);
+    else this.stream.write(`${message}\n`);
   }
 
   stop(): void {
     this.multi.stop();
+    this.active = false;
   }
 }

@@ -57,6 +57,8 @@ export interface Checkpoint {
   randomState: number;
   epochs: EpochMetrics[];
   stepLosses: number[];
+  /** Learning rate of every step; absent in checkpoints written before it was recorded. */
+  stepLrs?: (number | null)[];
   modelWeights: NamedArray[];
   /** The optimizer's `getWeights()`, in its order. */
   optimizerWeights: NamedArray[];
@@ -221,6 +223,15 @@ function checkFields(saved: CheckpointFile, path: string): void {
     !losses.every((l) => l === null || typeof l === "number")
   ) {
     fail("stepLosses must be an array of numbers");
+  }
+  const lrs = saved.stepLrs;
+  if (
+    lrs !== undefined &&
+    (!Array.isArray(lrs) ||
+      lrs.length !== (losses as unknown[]).length ||
+      !lrs.every((lr) => lr === null || (typeof lr === "number" && lr >= 0)))
+  ) {
+    fail("stepLrs must be an array of numbers >= 0 or null, one per step");
   }
   for (const key of ["modelWeights", "optimizerWeights"] as const) {
     const arrays: unknown = saved[key];

@@ -14,8 +14,16 @@ import type { ImageSet, MnistDataset } from "./idx.js";
 import { MODEL_NAMES, type ModelName, buildModel } from "./models.js";
 import { createOptimizer, medianEffectiveLr } from "./optimizer.js";
 import { Random, permutation } from "./random.js";
-import { type RunSchedule, type ScheduleConfig, createRunSchedule } from "./schedule.js";
-import { accumulateGradients, averageGradients, clipByGlobalNorm } from "./gradients.js";
+import {
+  type RunSchedule,
+  type ScheduleConfig,
+  createRunSchedule,
+} from "./schedule.js";
+import {
+  accumulateGradients,
+  averageGradients,
+  clipByGlobalNorm,
+} from "./gradients.js";
 import { DescentOptimizer } from "../tfjs/index.js";
 
 /** Settings of one training run: one model, one optimizer, one seed. */
@@ -117,6 +125,8 @@ export interface RunResult {
   epochs: EpochMetrics[];
   /** Training loss of every step, in order. */
   stepLosses: number[];
+  /** Learning rate of every step, in order; null where the optimizer exposes none. */
+  stepLrs: (number | null)[];
   /** Epochs restored from a checkpoint rather than trained in this call. */
   resumedEpochs: number;
 }
@@ -145,12 +155,17 @@ function checkConfig(config: RunConfig, train: ImageSet): number {
       fail(`${key} must be a positive integer, got ${limit}. Try 1000.`);
     }
   }
-  if (config.clipNorm !== undefined && !(Number.isFinite(config.clipNorm) && config.clipNorm > 0)) {
+  if (
+    config.clipNorm !== undefined &&
+    !(Number.isFinite(config.clipNorm) && config.clipNorm > 0)
+  ) {
     fail(`clipNorm must be a number > 0, got ${config.clipNorm}. Try 1.`);
   }
   const accumulate = config.accumulate ?? 1;
   if (!Number.isSafeInteger(accumulate) || accumulate < 1) {
-    fail(`accumulate must be a positive integer, got ${config.accumulate}. Try 4.`);
+    fail(
+      `accumulate must be a positive integer, got ${config.accumulate}. Try 4.`,
+    );
   }
   if (config.batchSize === "full") return train.count;
   const size = config.batchSize;
@@ -212,6 +227,7 @@ interface RunState {
   random: Random;
   epochs: EpochMetrics[];
   stepLosses: number[];
+  stepLrs: (number | null)[];
   schedule?: RunSchedule;
 }
 
@@ -233,16 +249,21 @@ function checkpointOf(
     randomState: state.random.state,
     epochs: state.epochs,
     stepLosses: state.stepLosses,
+    stepLrs: state.stepLrs,
     modelWeights: toNamedArrays(modelWeights),
     optimizerWeights: toNamedArrays(optimizerWeights),
-    ...(state.schedule?.stateDict() ? { schedulerState: state.schedule.stateDict() } : {}),
+    ...(state.schedule?.stateDict()
+      ? { schedulerState: state.schedule.stateDict() }
+      : {}),
   };
 }
 
 /** Returns the core optimizer behind a descent TF.js optimizer, which schedules drive. */
 function coreOf(optimizer: tf.Optimizer) {
   // Not instanceof: tf.Optimizer's Symbol.hasInstance (TF.js 4.22) accepts any optimizer.
-  if (!Object.prototype.isPrototypeOf.call(DescentOptimizer.prototype, optimizer)) {
+  if (
+    !Object.prototype.isPrototypeOf.call(DescentOptimizer.prototype, optimizer)
+  ) {
     throw new RangeError(
       "Training run: a learning-rate schedule needs a descent optimizer; this run was given another tf.Optimizer. " +
         "Leave createOptimizer at its default or drop the schedule.",
@@ -251,10 +272,7 @@ function coreOf(optimizer: tf.Optimizer) {
   return (optimizer as DescentOptimizer).core;
 }
 
-async function restore(
-  checkpoint: Checkpoint,
-  state: RunState,
-): Promise<void> {
+async function restore(checkpoint: Checkpoint, state: RunState): Promise<void> {
   const weights = readNamedArrays(checkpoint.modelWeights);
   const current = state.model.getWeights();
   if (weights.length !== current.length) {
@@ -274,7 +292,10 @@ async function restore(
   state.random.state = checkpoint.randomState;
   state.epochs = checkpoint.epochs;
   state.stepLosses = checkpoint.stepLosses;
-  if (checkpoint.schedulerState !== undefined) state.schedule?.loadStateDict(checkpoint.schedulerState);
+  // Checkpoints from before learning rates were recorded hold none.
+  state.stepLrs = checkpoint.stepLrs ?? checkpoint.stepLosses.map(() => null);
+  if (checkpoint.schedulerState !== undefined)
+    state.schedule?.loadStateDict(checkpoint.schedulerState);
 }
 
 /**
@@ -314,21 +335,31 @@ export async function runTraining(
   const makeOptimizer = options.createOptimizer ?? createOptimizer;
 
   // The optimizer first: its options may be invalid, and then no model leaks.
-  const optimizer = makeOptimizer(config.optimizer, config.optimizerOptions ?? {});
+  const optimizer = makeOptimizer(
+    config.optimizer,
+    config.optimizerOptions ?? {},
+  );
   const state: RunState = {
     model: buildModel(config.model, train, config.seed),
     optimizer,
     random: new Random(config.seed),
     epochs: [],
     stepLosses: [],
+    stepLrs: [],
   };
   const variables = state.model.trainableWeights.map(
     (w) => w.read() as tf.Variable,
   );
   const accumulate = config.accumulate ?? 1;
-  const updatesPerEpoch = Math.ceil(Math.ceil(train.count / batchSize) / accumulate);
+  const updatesPerEpoch = Math.ceil(
+    Math.ceil(train.count / batchSize) / accumulate,
+  );
   const schedule = config.schedule
-    ? createRunSchedule(coreOf(optimizer), config.schedule, updatesPerEpoch * config.epochs)
+    ? createRunSchedule(
+        coreOf(optimizer),
+        config.schedule,
+        updatesPerEpoch * config.epochs,
+      )
     : undefined;
   state.schedule = schedule;
 
@@ -357,7 +388,10 @@ export async function runTraining(
       let batchesInUpdate = 0;
 
       for (let start = 0; start < train.count; start += batchSize) {
-        const indices = order.subarray(start, Math.min(start + batchSize, train.count));
+        const indices = order.subarray(
+          start,
+          Math.min(start + batchSize, train.count),
+        );
         const { xs, ys } = makeBatch(train, indices);
         const { value, grads } = tf.variableGrads(() => {
           const logits = state.model.apply(xs, { training: true });
@@ -370,9 +404,13 @@ export async function runTraining(
         // Gradients of `accumulate` batches (fewer at the epoch's end) make one update.
         pending = accumulateGradients(pending, grads);
         batchesInUpdate += 1;
-        if (batchesInUpdate === accumulate || start + batchSize >= train.count) {
+        if (
+          batchesInUpdate === accumulate ||
+          start + batchSize >= train.count
+        ) {
           let update = averageGradients(pending, batchesInUpdate);
-          if (config.clipNorm !== undefined) update = clipByGlobalNorm(update, config.clipNorm).grads;
+          if (config.clipNorm !== undefined)
+            update = clipByGlobalNorm(update, config.clipNorm).grads;
           state.optimizer.applyGradients(update);
           tf.dispose(Object.values(update));
           pending = undefined;
@@ -382,6 +420,7 @@ export async function runTraining(
 
         lossSum += loss * indices.length;
         state.stepLosses.push(loss);
+        state.stepLrs.push(typeof lr === "number" ? lr : null);
         const effectiveLr = options.effectiveLr?.(state.optimizer);
         options.onStep?.({
           epoch,
@@ -411,7 +450,12 @@ export async function runTraining(
 
       if (options.checkpointDir !== undefined) {
         const optimizerWeights = await state.optimizer.getWeights();
-        const checkpoint = checkpointOf(config, state, fingerprint, optimizerWeights);
+        const checkpoint = checkpointOf(
+          config,
+          state,
+          fingerprint,
+          optimizerWeights,
+        );
         // getWeights returns the optimizer's state variables themselves and
         // new tensors, such as TF.js's iteration count or every weight of a
         // descent optimizer. Disposing the new ones is safe even for a
@@ -435,6 +479,7 @@ export async function runTraining(
       testCount: test.count,
       epochs: state.epochs,
       stepLosses: state.stepLosses,
+      stepLrs: state.stepLrs,
       resumedEpochs,
     };
   } finally {

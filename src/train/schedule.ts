@@ -10,6 +10,7 @@ import {
   type LRScheduler,
   type SchedulerStateDict,
 } from "../schedules/index.js";
+import type { RunConfig } from "./run.js";
 
 /** What the loop needs of a per-update scheduler. */
 interface SteppedScheduler {
@@ -69,19 +70,8 @@ export function createRunSchedule(
   config: ScheduleConfig,
   totalUpdates: number,
 ): RunSchedule {
+  checkScheduleConfig(config, totalUpdates);
   const { name, warmup } = config;
-  if (warmup > 0 && (name === "onecycle" || name === "plateau")) {
-    throw new RangeError(
-      `Training run: --warmup does not combine with the ${name} schedule, which sets its own start. ` +
-        `Drop --warmup or choose cosine, step, exponential or constant.`,
-    );
-  }
-  if (warmup >= totalUpdates) {
-    throw new RangeError(
-      `Training run: the warm-up of ${warmup} updates is not shorter than the run's ${totalUpdates} updates. ` +
-        `Use a warm-up below ${totalUpdates}.`,
-    );
-  }
   if (name === "plateau") return plateauSchedule(optimizer);
 
   const span = totalUpdates - warmup;
@@ -107,6 +97,45 @@ export function createRunSchedule(
     stateDict: () => scheduler?.stateDict(),
     loadStateDict: (state) => scheduler?.loadStateDict(state),
   };
+}
+
+/**
+ * Checks that `config` can schedule a run of `totalUpdates` updates.
+ * @throws RangeError for a warm-up longer than the run, or a warm-up with
+ *   `onecycle` or `plateau`, which have their own start.
+ */
+export function checkScheduleConfig(
+  config: ScheduleConfig,
+  totalUpdates: number,
+): void {
+  const { name, warmup } = config;
+  if (warmup > 0 && (name === "onecycle" || name === "plateau")) {
+    throw new RangeError(
+      `Training run: --warmup does not combine with the ${name} schedule, which sets its own start. ` +
+        `Drop --warmup or choose cosine, step, exponential or constant.`,
+    );
+  }
+  if (warmup >= totalUpdates) {
+    throw new RangeError(
+      `Training run: the warm-up of ${warmup} updates is not shorter than the run's ${totalUpdates} updates. ` +
+        `Use a warm-up below ${totalUpdates}.`,
+    );
+  }
+}
+
+/**
+ * Checks a run's schedule against the updates the run will make, so that a
+ * command can report a bad combination before any training starts.
+ */
+export function checkRunSchedule(config: RunConfig, trainCount: number): void {
+  if (config.schedule === undefined) return;
+  const batchSize =
+    config.batchSize === "full"
+      ? trainCount
+      : Math.min(config.batchSize, trainCount);
+  const batches = Math.ceil(trainCount / batchSize);
+  const updates = Math.ceil(batches / (config.accumulate ?? 1)) * config.epochs;
+  checkScheduleConfig(config.schedule, updates);
 }
 
 function mainScheduler(

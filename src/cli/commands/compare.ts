@@ -7,6 +7,7 @@ import type { ReportInput, RunResult } from "../../report/types.js";
 import { writeFileAtomic, writeReport } from "../../report/write.js";
 import { SHIPPED_DATA_DIR, loadFashionMnist } from "../../train/idx.js";
 import type { EpochMetrics } from "../../train/run.js";
+import { checkRunSchedule } from "../../train/schedule.js";
 import type { RunOutcome, RunTask } from "../execute-run.js";
 import {
   type RunFlags,
@@ -92,16 +93,20 @@ async function runPool(
             if (message.kind === "done" || message.kind === "error") {
               worker.off("message", onMessage);
               worker.off("error", onError);
-              if (message.kind === "done")
+              if (message.kind === "done") {
                 outcomes.set(message.label, message.outcome);
-              else failures.set(message.label, message.message);
-              progress.finish(message.label);
+                progress.finish(message.label);
+              } else {
+                failures.set(message.label, message.message);
+                progress.fail(message.label, message.message);
+              }
               void Promise.all(pending).then(() => resolveTask());
             }
           };
           const onError = (error: Error) => {
             worker.off("message", onMessage);
             failures.set(task!.label, error.message);
+            progress.fail(task!.label, error.message);
             resolveTask();
           };
           worker.on("message", onMessage);
@@ -145,9 +150,14 @@ export async function runCompare(
   const epochsByLabel = new Map<string, EpochMetrics[]>(
     tasks.map((t) => [t.label, []]),
   );
+  // A schedule that cannot fit the run fails every task alike, so it is
+  // reported here, before any run starts.
+  for (const task of tasks) checkRunSchedule(task.config, trainCount);
+  const jobs = Math.min(settings.jobs, tasks.length);
   progress.log(
-    `descent compare: ${tasks.length} optimizers, ${settings.model} on ${trainCount} training and ${testCount} ` +
-      `test images, ${settings.epochs} epochs, ${settings.jobs} parallel jobs; writing to ${settings.out}`,
+    `descent compare: ${count(tasks.length, "optimizer")}, ${settings.model} on ${trainCount} training and ` +
+      `${testCount} test images, ${count(settings.epochs, "epoch")}, ${count(jobs, "parallel job")}; ` +
+      `writing to ${settings.out}`,
   );
 
   const { outcomes, failures } = await runPool(
@@ -173,16 +183,17 @@ export async function runCompare(
       outcome,
     );
   }
-  const metricsText = finished
-    .flatMap((task) =>
-      (outcomes.get(task.label) as RunOutcome).epochs.map(
-        (m) => `${metricsLine(task, m)}\n`,
-      ),
-    )
-    .join("");
-  await writeFileAtomic(join(settings.out, "metrics.jsonl"), metricsText);
-
+  // With no finished run there is nothing to report, and an earlier report
+  // in the folder is left as it was.
   if (finished.length > 0) {
+    const metricsText = finished
+      .flatMap((task) =>
+        (outcomes.get(task.label) as RunOutcome).epochs.map(
+          (m) => `${metricsLine(task, m)}\n`,
+        ),
+      )
+      .join("");
+    await writeFileAtomic(join(settings.out, "metrics.jsonl"), metricsText);
     const written = await writeReport(
       settings.out,
       reportInput(settings, finished, outcomes, trainCount, testCount),
@@ -190,9 +201,17 @@ export async function runCompare(
     progress.log(`Report: ${resolve(written.html)}`);
     progress.log(`Summary: ${resolve(written.summary)}`);
   }
-  for (const [label, message] of failures)
-    progress.log(`${label} failed: ${message}`);
+  if (failures.size > 0) {
+    progress.log(
+      `${count(failures.size, "run")} failed: ${[...failures.keys()].join(", ")}`,
+    );
+  }
   return failures.size === 0 ? 0 : 1;
+}
+
+/** Formats `n` with `noun`, plural unless n is 1: "1 epoch", "10 epochs". */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 function reportInput(

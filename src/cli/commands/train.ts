@@ -3,7 +3,8 @@ import type { Command } from "commander";
 
 import { SHIPPED_DATA_DIR } from "../../train/idx.js";
 import type { EpochMetrics } from "../../train/run.js";
-import { type RunTask, executeRun } from "../execute-run.js";
+import { type RunTask, executeRun, loadDataset } from "../execute-run.js";
+import { checkRunSchedule } from "../../train/schedule.js";
 import {
   type RunFlags,
   addRunOptions,
