@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Assembles src/core/wasm/kernels.wat with wabt and writes the module as
 // base64 into src/core/wasm/kernels.generated.ts, which core imports. The
-// generated file is not committed: `npm run build`, `prepare` and `pretest`
-// run this script first. Run it by hand after editing kernels.wat.
+// generated file is not committed: `npm run build` (and so `prepare` and
+// `npm test`) runs this script first. Run it by hand after editing kernels.wat.
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

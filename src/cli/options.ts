@@ -26,16 +26,21 @@ export function integerAtLeast(min: number, example: number) {
   };
 }
 
-/** Parses a learning rate: a finite number > 0. */
-export function parseLearningRate(text: string): number {
-  const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidArgumentError(
-      `must be a number > 0, got "${text}". Try 0.001.`,
-    );
-  }
-  return value;
+/** Parses a finite number > 0, for commander options; `example` is the suggested fix. */
+export function positiveNumber(example: number) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (text.trim() === "" || !Number.isFinite(value) || value <= 0) {
+      throw new InvalidArgumentError(
+        `must be a number > 0, got "${text}". Try ${example}.`,
+      );
+    }
+    return value;
+  };
 }
+
+/** Parses a learning rate: a finite number > 0. */
+export const parseLearningRate = positiveNumber(0.001);
 
 /** Parses a number >= 0, such as a weight decay. */
 export function parseNonNegative(text: string): number {
@@ -256,7 +261,7 @@ export function addRunOptions(command: Command): Command {
     .option(
       "--clip-norm <max>",
       "clip the gradients' global 2-norm to this value before each update",
-      parseLearningRate,
+      positiveNumber(1),
     )
     .option(
       "--accumulate <k>",

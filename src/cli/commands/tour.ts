@@ -94,7 +94,7 @@ export function registerTour(program: Command): void {
   program
     .command("tour")
     .description("test the usual claims about the optimizers, one seeded experiment each, and write tour.html")
-    .option("--out <dir>", "folder for tour.html, tour.md, tour.json and charts/", "descent-tour")
+    .option("--out <dir>", "folder for tour.html, tour.md, tour.json and charts/", "out/tour")
     .option("--quick", "run every experiment small: a few minutes on two cores")
     .option("--seed <n>", "seed of every experiment", parseSeed, 0)
     .option(
