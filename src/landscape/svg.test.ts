@@ -82,6 +82,51 @@ describe("landscapeSvg", () => {
   });
 });
 
+describe("landscapeSvg with paths beyond the plot", () => {
+  // Himmelblau's domain is [-5, 5] in x and y, so the drawn bounds are [-15, 15].
+  const fn = getTestFunction("himmelblau");
+  const contours = contourMap(fn, { resolution: 40 });
+  const draw = (points: [number, number][]) =>
+    landscapeSvg(fn, [{ label: "run", color: "#4e79a7", points }], { contours });
+  const trajectoryD = (svg: string) => svg.match(/class="trajectory" data-label="run" d="([^"]*)"/)![1];
+  const numbers = (text: string) => text.match(/-?[\d.]+(e[-+]?\d+)?/g)!.map(Number);
+
+  it("cuts a diverging path at the wider bounds", () => {
+    const svg = draw([[0, 0], [4, 0], [-8, 1], [3e14, -2e14], [-1e15, 1e15]]);
+    const d = trajectoryD(svg);
+    expect(d.match(/[ML]/g)).toEqual(["M", "L", "L", "L"]);
+    for (const value of numbers(d)) expect(Math.abs(value)).toBeLessThan(3000);
+    expect(svg).not.toContain('class="end"');
+    expect(svg).toContain('class="exit" data-label="run"');
+    expect(svg).toContain("left the plot");
+  });
+
+  it("keeps a path that returns from beyond the plot", () => {
+    const svg = draw([[0, 0], [9, 0], [1, 1]]);
+    expect(trajectoryD(svg).match(/[ML]/g)).toEqual(["M", "L", "L"]);
+    expect(svg).toContain('class="end"');
+    expect(svg).not.toContain('class="exit"');
+    expect(svg).not.toContain("left the plot");
+  });
+
+  it("points the exit arrow the way the path left", () => {
+    // The path leaves through the right edge, so the arrow's tip is its rightmost corner.
+    const svg = draw([[0, 0], [8, 0]]);
+    const arrow = numbers(svg.match(/class="exit" data-label="run" d="([^"]*)"/)![1]);
+    const xs = [arrow[0], arrow[2], arrow[4]];
+    expect(xs[0]).toBe(Math.max(...xs));
+    expect(arrow[1]).toBeCloseTo((arrow[3] + arrow[5]) / 2, 6);
+    expect(svg).toContain('class="end"');
+  });
+
+  it("draws a path that starts far outside from where it enters", () => {
+    const svg = draw([[-1e15, 0], [1e15, 0], [1, 0]]);
+    for (const value of numbers(trajectoryD(svg))) expect(Math.abs(value)).toBeLessThan(3000);
+    expect(svg).not.toContain('class="start"');
+    expect(svg).toContain('class="end"');
+  });
+});
+
 describe("formatValue", () => {
   it("uses three significant digits and exponents for extremes", () => {
     expect(formatValue(0.128345)).toBe("0.128");

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 
 import { Command, CommanderError } from "commander";
+import { decode } from "fast-png";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 import { rosenbrock } from "../../landscape/index.js";
@@ -126,6 +127,79 @@ describe("descent landscape", () => {
     expect(printed).toMatch(/^ {2}adam +lr 0\.2 +f = /m);
     expect(printed).toContain(`wrote ${join(dir, "plot.png")}`);
     expect(printed).toContain(`wrote ${join(dir, "runs.json")}`);
+  });
+});
+
+describe("descent landscape with a diverging run", () => {
+  // Momentum at lr 0.01 leaves Beale's plot and reaches about 1e13 before its
+  // value overflows, while Adam stays in view.
+  let svg: string;
+  let png: Buffer;
+
+  beforeAll(async () => {
+    await landscape(
+      "--function", "beale",
+      "--start", "-1,1.5",
+      "--optimizers", "momentum,adam",
+      "--lr", "0.01,0.1",
+      "--out", join(dir, "diverged.svg"),
+      "--out", join(dir, "diverged.png"),
+    );
+    svg = await readFile(join(dir, "diverged.svg"), "utf8");
+    png = await readFile(join(dir, "diverged.png"));
+  });
+
+  /** The plot area as the SVG's clip rectangle gives it, in SVG pixels. */
+  function plotArea() {
+    const rect = svg.match(/<clipPath id="plot-area"><rect x="(\d+)" y="(\d+)" width="(\d+)" height="(\d+)"/)!;
+    const [x, y, width, height] = rect.slice(1).map(Number);
+    return { x, y, width, height };
+  }
+
+  /** Counts the PNG's pixels inside the plot area for which `test` holds. */
+  function countPlotPixels(test: (r: number, g: number, b: number) => boolean): number {
+    const image = decode(png);
+    const area = plotArea();
+    // Stay 3 SVG pixels inside the frame, which is drawn outside the clip.
+    const inset = 3 * PNG_SCALE;
+    let count = 0;
+    for (let row = area.y * PNG_SCALE + inset; row < (area.y + area.height) * PNG_SCALE - inset; row++) {
+      for (let col = area.x * PNG_SCALE + inset; col < (area.x + area.width) * PNG_SCALE - inset; col++) {
+        const offset = (row * image.width + col) * image.channels;
+        if (test(image.data[offset], image.data[offset + 1], image.data[offset + 2])) count++;
+      }
+    }
+    return count;
+  }
+
+  it("keeps every path coordinate near the plot", () => {
+    const { width } = plotArea();
+    const paths = [...svg.matchAll(/<path[^>]* d="([^"]*)"/g)].map((match) => match[1]);
+    const coordinates = paths.flatMap((d) => d.match(/-?[\d.]+(e[-+]?\d+)?/g)!.map(Number));
+    expect(coordinates.length).toBeGreaterThan(0);
+    for (const value of coordinates) expect(Math.abs(value)).toBeLessThan(10 * width);
+  });
+
+  it("fills the PNG's plot area with contours", () => {
+    const { width, height } = plotArea();
+    const inner = (width - 6) * (height - 6) * PNG_SCALE ** 2;
+    const white = countPlotPixels((r, g, b) => r === 255 && g === 255 && b === 255);
+    expect(white / inner).toBeLessThan(0.05);
+  });
+
+  it("draws each path in the PNG", () => {
+    for (const label of ["momentum", "adam"]) {
+      const stroke = svg.match(new RegExp(`class="trajectory" data-label="${label}"[^>]* stroke="#(\\w{6})"`))![1];
+      const [red, green, blue] = [0, 2, 4].map((k) => parseInt(stroke.slice(k, k + 2), 16));
+      const near = (r: number, g: number, b: number) =>
+        Math.abs(r - red) + Math.abs(g - green) + Math.abs(b - blue) < 30;
+      expect(countPlotPixels(near), label).toBeGreaterThan(200);
+    }
+  });
+
+  it("marks where the diverging run left the plot", () => {
+    expect(svg).toContain('class="exit" data-label="momentum"');
+    expect(svg).not.toContain('class="end" data-label="momentum"');
   });
 });
 

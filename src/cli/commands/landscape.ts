@@ -89,7 +89,7 @@ export function registerLandscape(program: Command): void {
       "after",
       `\nExamples:\n` +
         `  descent landscape --function rosenbrock --optimizers sgd,adam --out rosenbrock.svg\n` +
-        `  descent landscape --function beale --start -1,1.5 --optimizers momentum,adam --lr 0.01,0.1 --out beale.png --json beale.json`,
+        `  descent landscape --function beale --start -2,2 --optimizers momentum,adam --lr 0.002,0.5 --out beale.png --json beale.json`,
     )
     .action(async (flags: LandscapeFlags) => {
       const settings = resolveSettings(flags);
