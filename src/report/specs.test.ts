@@ -116,12 +116,31 @@ describe("buildChartSpecs", () => {
     }
   });
 
-  it("draws effective rates of adaptive runs only", () => {
+  it("draws effective rates of runs that record them", () => {
     const chart = buildChartSpecs(syntheticReport()).find(
       (c) => c.id === "effective-lr",
     )!;
     const { domain } = (chart.spec as unknown as Encoded).encoding.color.scale;
     expect(domain).toEqual(["adam", "adabound"]);
+  });
+
+  it("draws SGD's effective rate as a reference", () => {
+    const input = syntheticReport();
+    const sgd = input.runs[0];
+    sgd.steps = sgd.steps.map((step) => ({ ...step, effectiveLr: step.lr }));
+    const chart = buildChartSpecs(input).find((c) => c.id === "effective-lr")!;
+    const { domain } = (chart.spec as unknown as Encoded).encoding.color.scale;
+    expect(domain).toEqual(["sgd", "adam", "adabound"]);
+    expect(chart.description).toContain("For SGD");
+  });
+
+  it("describes the effective rate as a median", () => {
+    const chart = buildChartSpecs(syntheticReport()).find(
+      (c) => c.id === "effective-lr",
+    )!;
+    expect(chart.description).toMatch(/^Median step size over the weights/);
+    expect(chart.description).toContain("non-zero gradient");
+    expect(chart.description).not.toContain("averaged");
   });
 
   it("drops non-finite losses from log charts", () => {

@@ -133,8 +133,11 @@ function lineCharts(input: ReportInput): LineChart[] {
       id: "effective-lr",
       title: "Effective learning rate",
       description:
-        "Effective step size of the adaptive methods, such as lr / (√v̂ + eps) " +
-        "averaged over the weights, on a log scale.",
+        "Median step size over the weights that have had a non-zero " +
+        "gradient (an evenly spaced sample of about 100,000 in larger " +
+        "models), such as lr / (√v̂ + eps) for Adam, on a log scale. For " +
+        "SGD, with or without momentum, the step size is the learning " +
+        "rate, so its line is a reference for the adaptive methods.",
       rows: effectiveLr,
       x: "step",
       y: "effectiveLr",
