@@ -76,6 +76,23 @@ describe("buildReportHtml", () => {
     expect(html).toContain("<code>lr: 0.1</code>");
   });
 
+  it("shows a column's losses with equal decimals", () => {
+    const input = syntheticReport();
+    input.runs[0].epochs.at(-1)!.trainLoss = 0.276;
+    input.runs[1].epochs.at(-1)!.trainLoss = 0.29531;
+    const page = buildReportHtml(input, []);
+    const summary = page.slice(
+      page.indexOf('<table class="summary">'),
+      page.indexOf("</table>"),
+    );
+    const losses = [
+      ...summary.matchAll(/<\/th><td class="num">([^<]*)<\/td>/g),
+    ].map((match) => match[1]);
+    expect(losses.slice(0, 2)).toEqual(["0.2760", "0.2953"]);
+    expect(losses).toHaveLength(3);
+    for (const loss of losses) expect(loss).toMatch(/^\d+\.\d{4}$/);
+  });
+
   it("escapes text from the input", () => {
     const input = syntheticReport();
     input.title = "<script>alert(1)</script>";

@@ -1,5 +1,5 @@
 import { assignColors } from "./palette.js";
-import { SUMMARY_HEADINGS, summarizeRun, summaryCells } from "./summary.js";
+import { SUMMARY_HEADINGS, summarizeRun, summaryRows } from "./summary.js";
 import { runLabel, type ReportInput, type SettingValue } from "./types.js";
 
 /** A chart as the page embeds it. */
@@ -77,8 +77,8 @@ function describeRuns(input: ReportInput): string {
 
 function summaryTable(input: ReportInput): string {
   const colors = assignColors(input.runs.map(runLabel));
-  const rows = input.runs.map((run) => {
-    const [label, ...numbers] = summaryCells(summarizeRun(run));
+  const summaries = input.runs.map(summarizeRun);
+  const rows = summaryRows(summaries).map(([label, ...numbers]) => {
     const color = colors.get(label);
     const swatch = `<span class="swatch" style="background:${color}"></span>`;
     const cells = numbers.map(

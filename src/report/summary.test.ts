@@ -8,7 +8,9 @@ import {
   buildSummaryMarkdown,
   formatLoss,
   formatPercent,
+  lossDecimals,
   summarizeRun,
+  summaryRows,
 } from "./summary.js";
 import type { RunResult } from "./types.js";
 
@@ -76,21 +78,51 @@ describe("summarizeRun", () => {
 
 describe("formatLoss and formatPercent", () => {
   it.each([
-    [0.234567, "0.2346"],
-    [2.302585, "2.303"],
-    [0.000012346, "0.00001235"],
-    [Number.NaN, "NaN"],
-    [Number.POSITIVE_INFINITY, "Infinity"],
-  ])("formats loss %s as %s", (loss, text) => {
-    expect(formatLoss(loss)).toBe(text);
+    [0.234567, 4, "0.2346"],
+    [0.276, 4, "0.2760"],
+    [2.302585, 4, "2.3026"],
+    [0.000012346, 8, "0.00001235"],
+    [Number.NaN, 4, "NaN"],
+    [Number.POSITIVE_INFINITY, 4, "Infinity"],
+  ])("formats loss %s with %i decimals as %s", (loss, decimals, text) => {
+    expect(formatLoss(loss, decimals)).toBe(text);
   });
 
   it.each([
     [0.91234, "91.23%"],
     [1, "100.00%"],
+    [0.9, "90.00%"],
     [Number.NaN, "n/a"],
   ])("formats accuracy %s as %s", (fraction, text) => {
     expect(formatPercent(fraction)).toBe(text);
+  });
+});
+
+describe("lossDecimals", () => {
+  it.each([
+    [[0.276, 0.29531, 2.3], 4],
+    [[0.0312, 1.2], 5],
+    [[0.000012346, 0.5], 8],
+    [[1e-12, 0.5], 8],
+    [[1234.5, 20], 4],
+    [[Number.NaN, 0, 0.05], 5],
+    [[Number.NaN, Number.POSITIVE_INFINITY], 4],
+    [[], 4],
+  ])("gives losses %j %i decimals", (losses, decimals) => {
+    expect(lossDecimals(losses)).toBe(decimals);
+  });
+});
+
+describe("summaryRows", () => {
+  it("gives every loss in the column the same decimals", () => {
+    const rows = summaryRows([
+      summarizeRun(run([[0.276, 0.9, 1]])),
+      summarizeRun(run([[0.29531, 0.885, 1.2]])),
+      summarizeRun(run([[Number.NaN, Number.NaN, 2]])),
+    ]);
+    expect(rows.map((row) => row[1])).toEqual(["0.2760", "0.2953", "NaN"]);
+    expect(rows.map((row) => row[2])).toEqual(["90.00%", "88.50%", "n/a"]);
+    expect(rows.map((row) => row[4])).toEqual(["1.0", "1.2", "2.0"]);
   });
 });
 
@@ -118,7 +150,7 @@ describe("buildSummaryMarkdown", () => {
       settings: {},
       runs: [sgd],
     });
-    const loss = (2.3 * Math.exp(-1.6) + 0.2).toPrecision(4);
+    const loss = (2.3 * Math.exp(-1.6) + 0.2).toFixed(4);
     const accuracy = ((0.9 - 0.5 * Math.exp(-1.6)) * 100).toFixed(2);
     expect(markdown).toContain(`| sgd | ${loss} | ${accuracy}% | 4 | 5.0 |`);
   });

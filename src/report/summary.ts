@@ -55,41 +55,64 @@ export const SUMMARY_HEADINGS = [
   "Total time (s)",
 ] as const;
 
-/** Formats a summary as table cells, in the order of `SUMMARY_HEADINGS`. */
-export function summaryCells(summary: RunSummary): string[] {
-  return [
+/**
+ * Formats summaries as table rows of cells, in the order of
+ * `SUMMARY_HEADINGS`. Each number column has one number of decimals, so the
+ * numbers of a column line up: losses take {@link lossDecimals} of all the
+ * rows' losses, accuracies 2 decimals as a percentage, seconds 1 decimal.
+ * A diverged run's loss shows as NaN or Infinity, and a run without a finite
+ * accuracy shows n/a.
+ */
+export function summaryRows(summaries: readonly RunSummary[]): string[][] {
+  const decimals = lossDecimals(
+    summaries.map((summary) => summary.finalTrainLoss),
+  );
+  return summaries.map((summary) => [
     summary.label,
-    formatLoss(summary.finalTrainLoss),
+    formatLoss(summary.finalTrainLoss, decimals),
     formatPercent(summary.bestTestAccuracy),
     summary.bestEpoch === null ? "n/a" : String(summary.bestEpoch),
     summary.totalSeconds.toFixed(1),
-  ];
+  ]);
 }
 
 /**
- * Builds `summary.md`: the report title and one table row per run.
- *
- * A loss is shown with 4 significant digits, or as NaN/Infinity when the run
- * diverged. An accuracy is shown as a percentage with 2 decimals, or n/a when
- * the run recorded none.
+ * Builds `summary.md`: the report title and one table row per run, with the
+ * cells of {@link summaryRows}.
  */
 export function buildSummaryMarkdown(input: ReportInput): string {
   const header = `| ${SUMMARY_HEADINGS.join(" | ")} |`;
   const alignment = "| --- | ---: | ---: | ---: | ---: |";
-  const rows = input.runs.map((run) => {
-    const cells = summaryCells(summarizeRun(run)).map(escapeMarkdownCell);
-    return `| ${cells.join(" | ")} |`;
-  });
+  const rows = summaryRows(input.runs.map(summarizeRun)).map(
+    (cells) => `| ${cells.map(escapeMarkdownCell).join(" | ")} |`,
+  );
   const title = escapeMarkdownCell(input.title);
   return [`# ${title}`, "", header, alignment, ...rows, ""].join("\n");
 }
 
-/** Formats a loss with 4 significant digits, keeping NaN and Infinity visible. */
-export function formatLoss(loss: number): string {
+/** Minimum and maximum decimals that {@link lossDecimals} gives a loss column. */
+const MIN_LOSS_DECIMALS = 4;
+const MAX_LOSS_DECIMALS = 8;
+
+/**
+ * Returns the decimals that show the smallest non-zero finite loss with 4
+ * significant digits, from 4 to 8. With 8, a loss below 5e-9 shows as
+ * 0.00000000.
+ */
+export function lossDecimals(losses: readonly number[]): number {
+  const shown = losses.filter((loss) => Number.isFinite(loss) && loss !== 0);
+  if (shown.length === 0) return MIN_LOSS_DECIMALS;
+  const smallest = Math.min(...shown.map(Math.abs));
+  const decimals = 3 - Math.floor(Math.log10(smallest));
+  return Math.min(MAX_LOSS_DECIMALS, Math.max(MIN_LOSS_DECIMALS, decimals));
+}
+
+/** Formats a loss with a fixed number of decimals, keeping NaN and Infinity visible. */
+export function formatLoss(loss: number, decimals: number): string {
   if (!Number.isFinite(loss)) {
     return String(loss);
   }
-  return String(Number(loss.toPrecision(4)));
+  return loss.toFixed(decimals);
 }
 
 /** Formats a fraction as a percentage with 2 decimals, or n/a for NaN. */
