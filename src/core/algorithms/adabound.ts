@@ -138,7 +138,39 @@ function boundedKernel(
   }
 }
 
+/**
+ * What AdaBound, AMSBound and AdaBoundW share: all but their names, the
+ * default of `amsbound`, and whether weight decay is L2 or decoupled.
+ */
 abstract class BoundedAdam extends Optimizer<AdaBoundOptions> {
+  private readonly decoupled: boolean;
+
+  protected constructor(
+    names: { algorithm: string; displayName: string },
+    specs: ReturnType<typeof boundSpecs>,
+    decoupled: boolean,
+    params: readonly Parameter[] | readonly ParamGroupInput<AdaBoundOptions>[],
+    options: Partial<AdaBoundOptions> & OptimizerSettings,
+  ) {
+    super(
+      { ...names, specs, buffers: BUFFERS, optionalBuffers: ["vMax"] },
+      params,
+      options,
+    );
+    this.decoupled = decoupled;
+  }
+
+  protected override update(
+    theta: FloatArray,
+    grad: FloatArray,
+    state: ParamState,
+    group: ParamGroup<AdaBoundOptions>,
+  ) {
+    const lambda = group.weightDecay;
+    if (this.decoupled) boundedKernel(theta, grad, state, group, 0, lambda);
+    else boundedKernel(theta, grad, state, group, lambda, 0);
+  }
+
   protected override initState(
     param: Parameter,
     group: ParamGroup<AdaBoundOptions>,
@@ -222,25 +254,12 @@ export class AdaBound extends BoundedAdam {
     options: Partial<AdaBoundOptions> & OptimizerSettings = {},
   ) {
     super(
-      {
-        algorithm: "adabound",
-        displayName: "AdaBound",
-        specs: AdaBound.specs,
-        buffers: BUFFERS,
-        optionalBuffers: ["vMax"],
-      },
+      { algorithm: "adabound", displayName: "AdaBound" },
+      AdaBound.specs,
+      false,
       params,
       options,
     );
-  }
-
-  protected override update(
-    theta: FloatArray,
-    grad: FloatArray,
-    state: ParamState,
-    group: ParamGroup<AdaBoundOptions>,
-  ) {
-    boundedKernel(theta, grad, state, group, group.weightDecay, 0);
   }
 }
 
@@ -257,25 +276,12 @@ export class AMSBound extends BoundedAdam {
     options: Partial<AdaBoundOptions> & OptimizerSettings = {},
   ) {
     super(
-      {
-        algorithm: "amsbound",
-        displayName: "AMSBound",
-        specs: AMSBound.specs,
-        buffers: BUFFERS,
-        optionalBuffers: ["vMax"],
-      },
+      { algorithm: "amsbound", displayName: "AMSBound" },
+      AMSBound.specs,
+      false,
       params,
       options,
     );
-  }
-
-  protected override update(
-    theta: FloatArray,
-    grad: FloatArray,
-    state: ParamState,
-    group: ParamGroup<AdaBoundOptions>,
-  ) {
-    boundedKernel(theta, grad, state, group, group.weightDecay, 0);
   }
 }
 
@@ -300,24 +306,11 @@ export class AdaBoundW extends BoundedAdam {
     options: Partial<AdaBoundOptions> & OptimizerSettings = {},
   ) {
     super(
-      {
-        algorithm: "adaboundw",
-        displayName: "AdaBoundW",
-        specs: AdaBoundW.specs,
-        buffers: BUFFERS,
-        optionalBuffers: ["vMax"],
-      },
+      { algorithm: "adaboundw", displayName: "AdaBoundW" },
+      AdaBoundW.specs,
+      true,
       params,
       options,
     );
-  }
-
-  protected override update(
-    theta: FloatArray,
-    grad: FloatArray,
-    state: ParamState,
-    group: ParamGroup<AdaBoundOptions>,
-  ) {
-    boundedKernel(theta, grad, state, group, 0, group.weightDecay);
   }
 }
