@@ -267,6 +267,29 @@ describe("equivalences", () => {
     );
   });
 
+  for (const name of ["nadam", "radam"]) {
+    it(`${name} decoupled decay shrinks θ by lr·λ first`, () => {
+      const options = { lr: 0.01, weightDecay: 0.5 };
+      const decoupled = new Parameter(new Float64Array(START));
+      const manual = new Parameter(new Float64Array(START));
+      const a = createOptimizer(name, [decoupled], {
+        ...options,
+        decoupledWeightDecay: true,
+      });
+      const b = createOptimizer(name, [manual], { lr: options.lr });
+      for (const g of seededGrads(5, 12, START.length)) {
+        (decoupled.grad as FloatArray).set(g);
+        (manual.grad as FloatArray).set(g);
+        for (let i = 0; i < START.length; i++) {
+          manual.data[i] *= 1 - options.lr * options.weightDecay;
+        }
+        a.step();
+        b.step();
+      }
+      expect(Array.from(decoupled.data)).toEqual(Array.from(manual.data));
+    });
+  }
+
   it("per-group options override the defaults", () => {
     const a = new Parameter(new Float64Array([1]));
     const b = new Parameter(new Float64Array([1]));

@@ -30,6 +30,8 @@ const VARIANTS: Array<[string, Record<string, unknown>]> = [
   ["adamax", { lr: 0.01, eps: 0.5 }],
   ["nadam", { lr: 0.01, eps: 0.5, momentumDecay: 0.05 }],
   ["radam", { lr: 0.01, eps: 0.5 }],
+  ["nadam", { lr: 0.01, weightDecay: 0.5, decoupledWeightDecay: true }],
+  ["radam", { lr: 0.01, weightDecay: 0.5, decoupledWeightDecay: true }],
   ["adabound", { lr: 0.01, eps: 0.5, finalLr: 0.05, gamma: 0.1 }],
   ["amsbound", { lr: 0.01, eps: 0.5, finalLr: 0.05, gamma: 0.1 }],
   ["adaboundw", { lr: 0.01, eps: 0.5, weightDecay: 0.05 }],
