@@ -146,6 +146,50 @@ describe("descent compare end to end", () => {
   });
 });
 
+describe("descent report", () => {
+  it("builds a report from run folders", () => {
+    const reportOut = join(temporaryFolder("descent-report-"), "report");
+    const built = runCli([
+      "report",
+      join(out, "runs", "sgd"),
+      join(out, "runs", "adam"),
+      "--out",
+      reportOut,
+    ]);
+    expect(built.status).toBe(0);
+    const summary = readFileSync(join(reportOut, "summary.md"), "utf8");
+    expect(summary).toMatch(/^\| sgd /m);
+    expect(summary).toMatch(/^\| adam /m);
+    expect(summary).not.toMatch(/^\| adabound /m);
+    expect(existsSync(join(reportOut, "loss-per-step.png"))).toBe(true);
+    expect(readFileSync(join(reportOut, "report.html"), "utf8")).toContain(
+      "mlp",
+    );
+  });
+
+  it("labels two runs of one optimizer by folder", () => {
+    const reportOut = join(temporaryFolder("descent-report-twice-"), "report");
+    const built = runCli([
+      "report",
+      join(out, "runs", "adam"),
+      join(out, "runs", "adam"),
+      "--out",
+      reportOut,
+    ]);
+    expect(built.status).toBe(0);
+    expect(readFileSync(join(reportOut, "summary.md"), "utf8")).toMatch(
+      /adam \(adam\)/,
+    );
+  });
+
+  it("rejects a folder without metrics", () => {
+    const empty = temporaryFolder("descent-report-empty-");
+    const bad = runCli(["report", empty, "--out", join(empty, "out")]);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/holds no metrics\.jsonl/);
+  });
+});
+
 describe("descent compare input errors", () => {
   it("lists the valid optimizers for an unknown one", () => {
     const bad = runCli(["compare", "--optimizers", "adam,adamm"]);

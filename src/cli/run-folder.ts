@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 
-import { writeFileAtomic } from "../report/write.js";
+import type { RunResult, StepMetrics } from "../report/types.js";
+import { parseMetricsJsonl, writeFileAtomic } from "../report/write.js";
 import type { EpochMetrics } from "../train/run.js";
 import type { RunOutcome, RunTask } from "./execute-run.js";
 
@@ -68,4 +69,49 @@ export function readRunSettings(
   return existsSync(path)
     ? (JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>)
     : undefined;
+}
+
+/**
+ * Reads a run folder that `descent train` or `descent compare` wrote:
+ * its epochs from `metrics.jsonl` and, where present, its steps from
+ * `steps.jsonl`.
+ * @throws Error naming the folder when it holds no `metrics.jsonl`, or the
+ *   file and line of a malformed record.
+ */
+export function readRunFolder(dir: string): RunResult {
+  const metricsPath = join(dir, "metrics.jsonl");
+  if (!existsSync(metricsPath)) {
+    throw new Error(
+      `${dir} holds no metrics.jsonl, so it is not a finished or running run folder. ` +
+        `Pass folders that descent train or descent compare wrote (compare's are under <out>/runs/).`,
+    );
+  }
+  const runs = parseMetricsJsonl(
+    readFileSync(metricsPath, "utf8"),
+    metricsPath,
+  );
+  if (runs.length !== 1) {
+    throw new Error(
+      `${metricsPath} holds ${runs.length} runs; a run folder holds exactly one. ` +
+        `Pass the folders under runs/ rather than a compare output folder.`,
+    );
+  }
+  const run = runs[0] as RunResult;
+  const stepsPath = join(dir, "steps.jsonl");
+  if (existsSync(stepsPath)) {
+    run.steps = readFileSync(stepsPath, "utf8")
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line, index) => {
+        try {
+          return JSON.parse(line) as StepMetrics;
+        } catch (error) {
+          throw new Error(
+            `${stepsPath}, line ${index + 1}: not valid JSON (${(error as Error).message}). ` +
+              `Delete the file to build the report without per-step charts.`,
+          );
+        }
+      });
+  }
+  return run;
 }
