@@ -296,6 +296,28 @@ async function firstStepAtOrBelow(level: number, steps: number): Promise<Record<
   );
 }
 
+/**
+ * Returns, sorted, the runs whose legend colour the loss chart has drawn in
+ * the middle half of its height (at least 10 pixels within 8 per channel).
+ */
+async function colorsInLossChartMiddle(): Promise<string[]> {
+  return page.evaluate(() => {
+    const canvas = document.querySelector<HTMLCanvasElement>("#loss")!;
+    const band = canvas.getContext("2d")!.getImageData(0, canvas.height / 4, canvas.width, canvas.height / 2).data;
+    const found: string[] = [];
+    for (const item of Array.from(document.querySelectorAll<HTMLElement>("#legend li"))) {
+      const swatch = item.querySelector<HTMLElement>(".swatch")!;
+      const rgb = getComputedStyle(swatch).backgroundColor.match(/\d+/g)!.map(Number);
+      let pixels = 0;
+      for (let i = 0; i < band.length; i += 4) {
+        if (rgb.every((channel, c) => Math.abs(band[i + c] - channel) <= 8)) pixels += 1;
+      }
+      if (pixels >= 10) found.push(item.dataset.optimizer!);
+    }
+    return found.sort();
+  });
+}
+
 describe("tour page", () => {
   it("is linked from the playground", async () => {
     await page.goto(baseUrl);
@@ -361,6 +383,12 @@ describe("tour page", () => {
     const [x0, y0] = scene.start;
     expect(after.sgd.x).toBeCloseTo(x0 * (1 - 2 * lr) ** scene.steps, 12);
     expect(after.sgd.y).toBeCloseTo(y0 * (1 + 2 * lr) ** scene.steps, 9);
+
+    // Momentum runs off below −1e3 while the others end between −10 and −100. The
+    // symmetric-log axis draws every line through the chart's middle band, not flat along 0.
+    const yLabels = await page.locator("#loss").getAttribute("data-y-labels");
+    expect(yLabels!.split(" ")).toContain("−100");
+    expect(await colorsInLossChartMiddle()).toEqual([...labels].sort());
 
     await page.screenshot({ path: join(SCREENSHOTS, "playground-tour-saddle.png"), fullPage: true });
     expect(pageErrors).toEqual([]);
