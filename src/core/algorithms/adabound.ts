@@ -17,6 +17,10 @@ import {
 import { invalidCombination } from "../validation.js";
 import { float32Kernels } from "../wasm/runtime.js";
 
+// Per-step scalars handed to the WebAssembly kernel, filled in place so that
+// a step allocates nothing; the kernel runtime copies them at once.
+const COEFFICIENTS = new Float64Array(12);
+
 /** Options of {@link AdaBound}, {@link AMSBound} and {@link AdaBoundW}. */
 export interface AdaBoundOptions extends BaseOptions {
   /** [β1, β2], each in [0, 1). Default [0.9, 0.999]. */
@@ -93,24 +97,22 @@ function boundedKernel(
   const upper = boundLr * (1 + 1 / (gamma * t));
   const kernels = float32Kernels(theta);
   if (kernels !== null) {
-    const coefficients = [
-      stepSize,
-      beta1,
-      1 - beta1,
-      beta2,
-      1 - beta2,
-      eps,
-      lower,
-      upper,
-      sign,
-      decay,
-      decoupled,
-      amsbound ? 1 : 0,
-    ];
+    COEFFICIENTS[0] = stepSize;
+    COEFFICIENTS[1] = beta1;
+    COEFFICIENTS[2] = 1 - beta1;
+    COEFFICIENTS[3] = beta2;
+    COEFFICIENTS[4] = 1 - beta2;
+    COEFFICIENTS[5] = eps;
+    COEFFICIENTS[6] = lower;
+    COEFFICIENTS[7] = upper;
+    COEFFICIENTS[8] = sign;
+    COEFFICIENTS[9] = decay;
+    COEFFICIENTS[10] = decoupled;
+    COEFFICIENTS[11] = amsbound ? 1 : 0;
     if (
       kernels.run(
         "adabound",
-        coefficients,
+        COEFFICIENTS,
         theta,
         grad,
         state.buffers,

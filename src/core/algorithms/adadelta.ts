@@ -10,6 +10,10 @@ import { type FloatArray, type Parameter, zerosLike } from "../parameter.js";
 import { epsSpec, lrSpec, maximizeSpec, weightDecaySpec } from "../options.js";
 import { float32Kernels } from "../wasm/runtime.js";
 
+// Per-step scalars handed to the WebAssembly kernel, filled in place so that
+// a step allocates nothing; the kernel runtime copies them at once.
+const COEFFICIENTS = new Float64Array(6);
+
 /** Options of {@link Adadelta}. */
 export interface AdadeltaOptions extends BaseOptions {
   /** Decay rate ρ of both running averages, in [0, 1]. Default 0.9. */
@@ -95,11 +99,16 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
     const { v, u } = state.buffers;
     const sign = maximize ? -1 : 1;
     const kernels = float32Kernels(theta);
-    const coefficients = [lr, sign, weightDecay, rho, 1 - rho, eps];
+    COEFFICIENTS[0] = lr;
+    COEFFICIENTS[1] = sign;
+    COEFFICIENTS[2] = weightDecay;
+    COEFFICIENTS[3] = rho;
+    COEFFICIENTS[4] = 1 - rho;
+    COEFFICIENTS[5] = eps;
     if (
       kernels?.run(
         "adadelta",
-        coefficients,
+        COEFFICIENTS,
         theta,
         grad,
         state.buffers,

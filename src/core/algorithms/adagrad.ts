@@ -10,6 +10,10 @@ import type { FloatArray, Parameter } from "../parameter.js";
 import { epsSpec, lrSpec, maximizeSpec, weightDecaySpec } from "../options.js";
 import { float32Kernels } from "../wasm/runtime.js";
 
+// Per-step scalars handed to the WebAssembly kernel, filled in place so that
+// a step allocates nothing; the kernel runtime copies them at once.
+const COEFFICIENTS = new Float64Array(4);
+
 /** Options of {@link Adagrad}. */
 export interface AdagradOptions extends BaseOptions {
   /** Decay of the learning rate per step, ≥ 0. Default 0. */
@@ -107,15 +111,12 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     const sign = maximize ? -1 : 1;
     const clr = lr / (1 + (state.step - 1) * lrDecay);
     const kernels = float32Kernels(theta);
+    COEFFICIENTS[0] = clr;
+    COEFFICIENTS[1] = sign;
+    COEFFICIENTS[2] = weightDecay;
+    COEFFICIENTS[3] = eps;
     if (
-      kernels?.run(
-        "adagrad",
-        [clr, sign, weightDecay, eps],
-        theta,
-        grad,
-        state.buffers,
-        "sum",
-      )
+      kernels?.run("adagrad", COEFFICIENTS, theta, grad, state.buffers, "sum")
     )
       return;
 

@@ -16,6 +16,10 @@ import {
 } from "../options.js";
 import { float32Kernels } from "../wasm/runtime.js";
 
+// Per-step scalars handed to the WebAssembly kernel, filled in place so that
+// a step allocates nothing; the kernel runtime copies them at once.
+const COEFFICIENTS = new Float64Array(11);
+
 /** Options of {@link Adam} and {@link AdamW}. */
 export interface AdamOptions extends BaseOptions {
   /** [β1, β2], each in [0, 1). Default [0.9, 0.999]. */
@@ -66,23 +70,21 @@ function adamKernel(
   const stepSize = lr / c1;
   const kernels = float32Kernels(theta);
   if (kernels !== null) {
-    const coefficients = [
-      stepSize,
-      beta1,
-      1 - beta1,
-      beta2,
-      1 - beta2,
-      1 / sqrtC2,
-      eps,
-      sign,
-      decay,
-      shrink,
-      amsgrad ? 1 : 0,
-    ];
+    COEFFICIENTS[0] = stepSize;
+    COEFFICIENTS[1] = beta1;
+    COEFFICIENTS[2] = 1 - beta1;
+    COEFFICIENTS[3] = beta2;
+    COEFFICIENTS[4] = 1 - beta2;
+    COEFFICIENTS[5] = 1 / sqrtC2;
+    COEFFICIENTS[6] = eps;
+    COEFFICIENTS[7] = sign;
+    COEFFICIENTS[8] = decay;
+    COEFFICIENTS[9] = shrink;
+    COEFFICIENTS[10] = amsgrad ? 1 : 0;
     if (
       kernels.run(
         "adam",
-        coefficients,
+        COEFFICIENTS,
         theta,
         grad,
         state.buffers,

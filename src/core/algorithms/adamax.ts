@@ -16,6 +16,10 @@ import {
 } from "../options.js";
 import { float32Kernels } from "../wasm/runtime.js";
 
+// Per-step scalars handed to the WebAssembly kernel, filled in place so that
+// a step allocates nothing; the kernel runtime copies them at once.
+const COEFFICIENTS = new Float64Array(7);
+
 /** Options of {@link Adamax}. */
 export interface AdamaxOptions extends BaseOptions {
   /** [β1, β2], each in [0, 1). Default [0.9, 0.999]. */
@@ -93,17 +97,15 @@ export class Adamax extends Optimizer<AdamaxOptions> {
     const sign = maximize ? -1 : 1;
     const stepSize = lr / (1 - beta1 ** state.step);
     const kernels = float32Kernels(theta);
-    const coefficients = [
-      stepSize,
-      beta1,
-      1 - beta1,
-      beta2,
-      eps,
-      sign,
-      weightDecay,
-    ];
+    COEFFICIENTS[0] = stepSize;
+    COEFFICIENTS[1] = beta1;
+    COEFFICIENTS[2] = 1 - beta1;
+    COEFFICIENTS[3] = beta2;
+    COEFFICIENTS[4] = eps;
+    COEFFICIENTS[5] = sign;
+    COEFFICIENTS[6] = weightDecay;
     if (
-      kernels?.run("adamax", coefficients, theta, grad, state.buffers, "m", "u")
+      kernels?.run("adamax", COEFFICIENTS, theta, grad, state.buffers, "m", "u")
     )
       return;
 

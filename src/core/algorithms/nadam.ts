@@ -16,6 +16,10 @@ import {
 } from "../options.js";
 import { float32Kernels } from "../wasm/runtime.js";
 
+// Per-step scalars handed to the WebAssembly kernel, filled in place so that
+// a step allocates nothing; the kernel runtime copies them at once.
+const COEFFICIENTS = new Float64Array(11);
+
 /** Options of {@link NAdam}. */
 export interface NAdamOptions extends BaseOptions {
   /** [β1, β2], each in [0, 1). Default [0.9, 0.999]. */
@@ -133,21 +137,19 @@ export class NAdam extends Optimizer<NAdamOptions> {
     const c2 = 1 - beta2 ** t;
     const kernels = float32Kernels(theta);
     if (kernels !== null) {
-      const coefficients = [
-        gradCoef,
-        momentCoef,
-        beta1,
-        1 - beta1,
-        beta2,
-        1 - beta2,
-        1 / Math.sqrt(c2),
-        eps,
-        sign,
-        decay,
-        shrink,
-      ];
+      COEFFICIENTS[0] = gradCoef;
+      COEFFICIENTS[1] = momentCoef;
+      COEFFICIENTS[2] = beta1;
+      COEFFICIENTS[3] = 1 - beta1;
+      COEFFICIENTS[4] = beta2;
+      COEFFICIENTS[5] = 1 - beta2;
+      COEFFICIENTS[6] = 1 / Math.sqrt(c2);
+      COEFFICIENTS[7] = eps;
+      COEFFICIENTS[8] = sign;
+      COEFFICIENTS[9] = decay;
+      COEFFICIENTS[10] = shrink;
       if (
-        kernels.run("nadam", coefficients, theta, grad, state.buffers, "m", "v")
+        kernels.run("nadam", COEFFICIENTS, theta, grad, state.buffers, "m", "v")
       )
         return;
     }

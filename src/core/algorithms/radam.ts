@@ -16,6 +16,10 @@ import {
 } from "../options.js";
 import { float32Kernels } from "../wasm/runtime.js";
 
+// Per-step scalars handed to the WebAssembly kernel, filled in place so that
+// a step allocates nothing; the kernel runtime copies them at once.
+const COEFFICIENTS = new Float64Array(11);
+
 /** Options of {@link RAdam}. */
 export interface RAdamOptions extends BaseOptions {
   /** [β1, β2], each in [0, 1). Default [0.9, 0.999]. */
@@ -122,21 +126,19 @@ export class RAdam extends Optimizer<RAdamOptions> {
     const adaptiveScale = r * Math.sqrt(c2);
     const kernels = float32Kernels(theta);
     if (kernels !== null) {
-      const coefficients = [
-        rectified ? 1 : 0,
-        (lr * adaptiveScale) / c1,
-        lr / c1,
-        beta1,
-        1 - beta1,
-        beta2,
-        1 - beta2,
-        eps,
-        sign,
-        decay,
-        shrink,
-      ];
+      COEFFICIENTS[0] = rectified ? 1 : 0;
+      COEFFICIENTS[1] = (lr * adaptiveScale) / c1;
+      COEFFICIENTS[2] = lr / c1;
+      COEFFICIENTS[3] = beta1;
+      COEFFICIENTS[4] = 1 - beta1;
+      COEFFICIENTS[5] = beta2;
+      COEFFICIENTS[6] = 1 - beta2;
+      COEFFICIENTS[7] = eps;
+      COEFFICIENTS[8] = sign;
+      COEFFICIENTS[9] = decay;
+      COEFFICIENTS[10] = shrink;
       if (
-        kernels.run("radam", coefficients, theta, grad, state.buffers, "m", "v")
+        kernels.run("radam", COEFFICIENTS, theta, grad, state.buffers, "m", "v")
       )
         return;
     }

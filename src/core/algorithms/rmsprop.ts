@@ -10,6 +10,10 @@ import { type FloatArray, type Parameter, zerosLike } from "../parameter.js";
 import { epsSpec, lrSpec, maximizeSpec, weightDecaySpec } from "../options.js";
 import { float32Kernels } from "../wasm/runtime.js";
 
+// Per-step scalars handed to the WebAssembly kernel, filled in place so that
+// a step allocates nothing; the kernel runtime copies them at once.
+const COEFFICIENTS = new Float64Array(9);
+
 /** Options of {@link RMSprop}. */
 export interface RMSpropOptions extends BaseOptions {
   /** Decay rate α of the squared-gradient average, in [0, 1]. Default 0.99. */
@@ -135,23 +139,21 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     const sign = maximize ? -1 : 1;
     const kernels = float32Kernels(theta);
     if (kernels !== null) {
-      const coefficients = [
-        lr,
-        sign,
-        weightDecay,
-        alpha,
-        1 - alpha,
-        eps,
-        mu,
-        centered ? 1 : 0,
-        mu > 0 ? 1 : 0,
-      ];
+      COEFFICIENTS[0] = lr;
+      COEFFICIENTS[1] = sign;
+      COEFFICIENTS[2] = weightDecay;
+      COEFFICIENTS[3] = alpha;
+      COEFFICIENTS[4] = 1 - alpha;
+      COEFFICIENTS[5] = eps;
+      COEFFICIENTS[6] = mu;
+      COEFFICIENTS[7] = centered ? 1 : 0;
+      COEFFICIENTS[8] = mu > 0 ? 1 : 0;
       const average = centered ? "gradAvg" : undefined;
       const momentum = mu > 0 ? "momentumBuffer" : undefined;
       if (
         kernels.run(
           "rmsprop",
-          coefficients,
+          COEFFICIENTS,
           theta,
           grad,
           buffers,

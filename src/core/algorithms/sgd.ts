@@ -11,6 +11,10 @@ import { lrSpec, maximizeSpec, weightDecaySpec } from "../options.js";
 import { invalidCombination } from "../validation.js";
 import { float32Kernels } from "../wasm/runtime.js";
 
+// Per-step scalars handed to the WebAssembly kernel, filled in place so that
+// a step allocates nothing; the kernel runtime copies them at once.
+const COEFFICIENTS = new Float64Array(6);
+
 /** Options of {@link SGD}; `lr`, `weightDecay` and `maximize` are described on {@link BaseOptions}. */
 export interface SGDOptions extends BaseOptions {
   /** Momentum factor μ, ≥ 0. Default 0 (plain gradient descent). */
@@ -135,10 +139,10 @@ export class SGD extends Optimizer<SGDOptions> {
     const sign = maximize ? -1 : 1;
     const kernels = float32Kernels(theta);
     if (mu === 0) {
-      if (
-        kernels?.run("sgd", [lr, sign, weightDecay], theta, grad, state.buffers)
-      )
-        return;
+      COEFFICIENTS[0] = lr;
+      COEFFICIENTS[1] = sign;
+      COEFFICIENTS[2] = weightDecay;
+      if (kernels?.run("sgd", COEFFICIENTS, theta, grad, state.buffers)) return;
       for (let i = 0; i < theta.length; i++) {
         const g = sign * grad[i] + weightDecay * theta[i];
         theta[i] -= lr * g;
@@ -154,18 +158,16 @@ export class SGD extends Optimizer<SGDOptions> {
         theta.constructor as Float64ArrayConstructor
       )(theta.length);
     // A buffer created in this step is not in WebAssembly memory yet, so the loop below runs.
-    const coefficients = [
-      lr,
-      sign,
-      weightDecay,
-      mu,
-      1 - dampening,
-      nesterov ? 1 : 0,
-    ];
+    COEFFICIENTS[0] = lr;
+    COEFFICIENTS[1] = sign;
+    COEFFICIENTS[2] = weightDecay;
+    COEFFICIENTS[3] = mu;
+    COEFFICIENTS[4] = 1 - dampening;
+    COEFFICIENTS[5] = nesterov ? 1 : 0;
     if (
       kernels?.run(
         "sgd_momentum",
-        coefficients,
+        COEFFICIENTS,
         theta,
         grad,
         state.buffers,

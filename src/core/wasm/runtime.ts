@@ -125,7 +125,7 @@ export class Float32Kernels {
    */
   run(
     kernel: KernelName,
-    coefficients: readonly number[],
+    coefficients: ArrayLike<number>,
     theta: FloatArray,
     grad: FloatArray,
     buffers: Record<string, FloatArray>,
