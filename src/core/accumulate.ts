@@ -1,4 +1,8 @@
-import { decodeArray, encodeArray, type EncodedArray } from "./encoding.js";
+import {
+  decodeFloat64PerParameter,
+  encodeArray,
+  type EncodedArray,
+} from "./encoding.js";
 import {
   type FloatArray,
   Parameter,
@@ -204,26 +208,12 @@ export class GradientAccumulator {
         "Pass what stateDict() returned",
       );
     }
-    if (!Array.isArray(dict.sums) || dict.sums.length !== this.params.length) {
-      fail(
-        `the state holds ${describeValue(dict.sums?.length)} sums but this accumulator has ${this.params.length} parameters`,
-        "Load it into an accumulator built on the same parameters",
-      );
-    }
-    const sums = dict.sums.map((encoded, p) => {
-      if (encoded === null) return null;
-      const sum = decodeArray(encoded, `sums[${p}]`, fail);
-      if (
-        !(sum instanceof Float64Array) ||
-        sum.length !== this.params[p].data.length
-      ) {
-        fail(
-          `sums[${p}] must be float64 with ${this.params[p].data.length} elements like its parameter, got ${describeValue(sum)}`,
-          "Load it into an accumulator built on parameters of the same shapes",
-        );
-      }
-      return sum as Float64Array;
-    });
+    const sums = decodeFloat64PerParameter(
+      dict.sums,
+      this.params.map((param) => param.data.length),
+      { what: "sums", owner: "accumulator", allowNull: true },
+      fail,
+    );
 
     this.stepsPerWindow = options.steps;
     this.reduction = options.reduction;

@@ -1,4 +1,8 @@
-import { decodeArray, encodeArray, type EncodedArray } from "./encoding.js";
+import {
+  decodeFloat64PerParameter,
+  encodeArray,
+  type EncodedArray,
+} from "./encoding.js";
 import { Parameter } from "./parameter.js";
 import { StateDictError, checkOption, describeValue } from "./validation.js";
 
@@ -223,28 +227,12 @@ export class ExponentialMovingAverage {
         "Pass what stateDict() returned",
       );
     }
-    if (
-      !Array.isArray(dict.averages) ||
-      dict.averages.length !== this.params.length
-    ) {
-      fail(
-        `the state holds ${describeValue(dict.averages?.length)} averages but this average has ${this.params.length} parameters`,
-        "Load it into an average built on the same parameters",
-      );
-    }
-    const averages = dict.averages.map((encoded, p) => {
-      const a = decodeArray(encoded, `averages[${p}]`, fail);
-      if (
-        !(a instanceof Float64Array) ||
-        a.length !== this.params[p].data.length
-      ) {
-        fail(
-          `averages[${p}] must be float64 with ${this.params[p].data.length} elements like its parameter, got ${describeValue(a)}`,
-          "Load it into an average built on parameters of the same shapes",
-        );
-      }
-      return a as Float64Array;
-    });
+    const averages = decodeFloat64PerParameter(
+      dict.averages,
+      this.params.map((param) => param.data.length),
+      { what: "averages", owner: "average", allowNull: false },
+      fail,
+    ) as Float64Array[];
 
     this.decay = options.decay;
     this.warmup = options.warmup;

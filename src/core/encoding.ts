@@ -103,3 +103,38 @@ function reverseWords(bytes: Uint8Array, width: number): void {
   for (let i = 0; i < bytes.length; i += width)
     bytes.subarray(i, i + width).reverse();
 }
+
+/**
+ * Decodes the float64 buffers kept one per parameter, as the gradient
+ * accumulator and the weight average save them, checking their count and
+ * lengths against `lengths`. With `allowNull`, a `null` entry (a parameter
+ * without a buffer yet) stays `null`.
+ * @param what Plural name of the buffers in messages, e.g. "sums".
+ * @param owner Name of the saving object in messages, e.g. "accumulator".
+ * @param fail Called with a problem and a fix; it must throw.
+ */
+export function decodeFloat64PerParameter(
+  list: unknown,
+  lengths: readonly number[],
+  names: { what: string; owner: string; allowNull: boolean },
+  fail: (problem: string, fix: string) => never,
+): (Float64Array | null)[] {
+  const { what, owner, allowNull } = names;
+  if (!Array.isArray(list) || list.length !== lengths.length) {
+    fail(
+      `the state holds ${describeValue((list as unknown[] | undefined)?.length)} ${what} but this ${owner} has ${lengths.length} parameters`,
+      `Load it into an ${owner} built on the same parameters`,
+    );
+  }
+  return (list as unknown[]).map((encoded, p) => {
+    if (encoded === null && allowNull) return null;
+    const array = decodeArray(encoded, `${what}[${p}]`, fail);
+    if (!(array instanceof Float64Array) || array.length !== lengths[p]) {
+      fail(
+        `${what}[${p}] must be float64 with ${lengths[p]} elements like its parameter, got ${describeValue(array)}`,
+        `Load it into an ${owner} built on parameters of the same shapes`,
+      );
+    }
+    return array as Float64Array;
+  });
+}
