@@ -48,3 +48,10 @@ export function epsSpec(defaultEps: number): NumberOptionSpec {
     description: "term ε added for numerical stability",
   };
 }
+
+/** Spec of `decoupledWeightDecay`, PyTorch 2.1's option of NAdam and RAdam. */
+export const decoupledWeightDecaySpec: BooleanOptionSpec = {
+  type: "boolean",
+  default: false,
+  description: "decay θ directly, as AdamW does",
+};

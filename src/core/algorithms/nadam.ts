@@ -9,6 +9,7 @@ import {
 import { type FloatArray, type Parameter, zerosLike } from "../parameter.js";
 import {
   betasSpec,
+  decoupledWeightDecaySpec,
   epsSpec,
   lrSpec,
   maximizeSpec,
@@ -44,11 +45,7 @@ const SPECS = {
     example: 4e-3,
     description: "momentum decay ψ of the μₜ schedule",
   },
-  decoupledWeightDecay: {
-    type: "boolean",
-    default: false,
-    description: "decay θ directly, as AdamW does",
-  },
+  decoupledWeightDecay: decoupledWeightDecaySpec,
   maximize: maximizeSpec,
 } as const;
 

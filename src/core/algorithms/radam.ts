@@ -9,6 +9,7 @@ import {
 import { type FloatArray, type Parameter, zerosLike } from "../parameter.js";
 import {
   betasSpec,
+  decoupledWeightDecaySpec,
   epsSpec,
   lrSpec,
   maximizeSpec,
@@ -35,11 +36,7 @@ const SPECS = {
   betas: betasSpec,
   eps: epsSpec(1e-8),
   weightDecay: weightDecaySpec(),
-  decoupledWeightDecay: {
-    type: "boolean",
-    default: false,
-    description: "decay θ directly, as AdamW does",
-  },
+  decoupledWeightDecay: decoupledWeightDecaySpec,
   maximize: maximizeSpec,
 } as const;
 
