@@ -186,7 +186,7 @@ describe("descent report", () => {
     const empty = temporaryFolder("descent-report-empty-");
     const bad = runCli(["report", empty, "--out", join(empty, "out")]);
     expect(bad.status).not.toBe(0);
-    expect(bad.stderr).toMatch(/holds no metrics\.jsonl/);
+    expect(bad.stderr).toMatch(/has no metrics\.jsonl/);
   });
 });
 

@@ -12,7 +12,7 @@ const ALGORITHM_DIR = join(
   "algorithms",
 );
 
-/** The ```ts blocks under each @example tag of a source file, with the TSDoc stars removed. */
+/** Extracts the ```ts blocks under each @example tag of a source file, without the TSDoc stars. */
 function examplesIn(source: string): string[] {
   const blocks: string[] = [];
   for (const match of source.matchAll(
@@ -27,7 +27,7 @@ function examplesIn(source: string): string[] {
   return blocks;
 }
 
-/** The value an example's last comment promises: `// w.data[0] ≈ 0.9` or `// w.data is now [a, b]`. */
+/** Parses the value an example's last comment promises: `// w.data[0] ≈ 0.9` or `// w.data is now [a, b]`. */
 function promise(code: string): {
   expression: string;
   values: number[];

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 
 import { createProgress } from "./progress.js";
 
-/** A stream that records what is written and claims to be a terminal or not. */
+/** Creates a stream that records what is written and reports itself as a terminal or not. */
 function fakeStream(isTTY: boolean) {
   const stream = new PassThrough() as PassThrough & NodeJS.WriteStream;
   let text = "";

@@ -8,7 +8,7 @@ export interface ProgressDisplay {
   update(label: string, done: number, total: number, loss: number): void;
   epoch(label: string, metrics: EpochMetrics, epochs: number): void;
   finish(label: string): void;
-  /** Marks a run as failed and says why. */
+  /** Marks a run as failed and prints the reason. */
   fail(label: string, message: string): void;
   log(message: string): void;
   stop(): void;
@@ -120,7 +120,7 @@ class BarProgress implements ProgressDisplay {
   }
 
   log(message: string): void {
-    // cli-progress holds logged lines until its next redraw, which never
+    // cli-progress buffers logged lines until its next redraw, which never
     // comes before the first bar or after stop(), so those lines go out directly.
     if (this.active) this.multi.log(`${message}\n`);
     else this.stream.write(`${message}\n`);

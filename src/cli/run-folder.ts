@@ -11,7 +11,7 @@ export function runFolder(outDir: string, label: string): string {
   return join(outDir, "runs", label.replace(/[^A-Za-z0-9._-]+/g, "-"));
 }
 
-/** One line of `metrics.jsonl`: an optimizer's metrics after one epoch. */
+/** Formats one line of `metrics.jsonl`: an optimizer's metrics after one epoch. */
 export function metricsLine(task: RunTask, metrics: EpochMetrics): string {
   const { optimizer, ...epoch } = metrics;
   return JSON.stringify({
@@ -75,14 +75,14 @@ export function readRunSettings(
  * Reads a run folder that `descent train` or `descent compare` wrote:
  * its epochs from `metrics.jsonl` and, where present, its steps from
  * `steps.jsonl`.
- * @throws Error naming the folder when it holds no `metrics.jsonl`, or the
+ * @throws Error naming the folder when it has no `metrics.jsonl`, or the
  *   file and line of a malformed record.
  */
 export function readRunFolder(dir: string): RunResult {
   const metricsPath = join(dir, "metrics.jsonl");
   if (!existsSync(metricsPath)) {
     throw new Error(
-      `${dir} holds no metrics.jsonl, so it is not a finished or running run folder. ` +
+      `${dir} has no metrics.jsonl, so it is not a run folder. ` +
         `Pass folders that descent train or descent compare wrote (compare's are under <out>/runs/).`,
     );
   }
@@ -92,7 +92,7 @@ export function readRunFolder(dir: string): RunResult {
   );
   if (runs.length !== 1) {
     throw new Error(
-      `${metricsPath} holds ${runs.length} runs; a run folder holds exactly one. ` +
+      `${metricsPath} contains ${runs.length} runs, but a run folder contains exactly one. ` +
         `Pass the folders under runs/ rather than a compare output folder.`,
     );
   }

@@ -45,7 +45,9 @@ export function decodeArray(
   fail: (problem: string, fix: string) => never,
 ): FloatArray {
   const { dtype, length, base64 } = (encoded ?? {}) as Partial<EncodedArray>;
-  const width = dtype === "float32" ? 4 : dtype === "float64" ? 8 : 0;
+  let width = 0;
+  if (dtype === "float32") width = 4;
+  if (dtype === "float64") width = 8;
   if (width === 0 || !Number.isInteger(length) || typeof base64 !== "string") {
     fail(
       `${where} must be { dtype: "float32" | "float64", length, base64 }, got ${describeValue(encoded)}`,
@@ -65,7 +67,8 @@ export function decodeArray(
     let triple = 0;
     for (let k = 0; k < 4; k++) {
       const code = base64.charCodeAt(i + k);
-      const sextet = base64[i + k] === "=" ? 0 : code < 128 ? LOOKUP[code] : -1;
+      let sextet = code < 128 ? LOOKUP[code] : -1;
+      if (base64[i + k] === "=") sextet = 0;
       if (sextet < 0)
         fail(
           `${where} holds a character that is not base64 at ${i + k}`,

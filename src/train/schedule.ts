@@ -12,7 +12,7 @@ import {
 } from "../schedules/index.js";
 import type { RunConfig } from "./run.js";
 
-/** What the loop needs of a per-update scheduler. */
+/** Per-update scheduler, as the training loop drives it. */
 interface SteppedScheduler {
   step(): void;
   stateDict(): SchedulerStateDict;

@@ -64,7 +64,7 @@ export function loadReference<T>(file: string): T {
   return JSON.parse(readFileSync(join(REFERENCE_DIR, file), "utf8")) as T;
 }
 
-/** The comparison rule of the reference data: |a − e| ≤ tol·max(1, |e|). */
+/** Applies the comparison rule of the reference data: |a − e| ≤ tol·max(1, |e|). */
 export function closeTo(
   actual: number,
   expected: number,

@@ -71,8 +71,9 @@ function boundSpecs(amsbound: boolean) {
 const BUFFERS = ["m", "v", "vMax"] as const;
 
 /**
- * The shared kernel: `decay` is the L2 coefficient added to g, and
- * `decoupled` the AdaBoundW coefficient subtracted as λ·θ (one of them is 0).
+ * Updates one tensor with the bounded step. `decay` is the L2 coefficient
+ * added to g, and `decoupled` the AdaBoundW coefficient subtracted as λ·θ;
+ * one of them is 0.
  */
 function boundedKernel(
   theta: FloatArray,
@@ -141,8 +142,8 @@ function boundedKernel(
 }
 
 /**
- * What AdaBound, AMSBound and AdaBoundW share: all but their names, the
- * default of `amsbound`, and whether weight decay is L2 or decoupled.
+ * Base class of AdaBound, AMSBound and AdaBoundW, which differ only in their
+ * names, the default of `amsbound`, and whether weight decay is L2 or decoupled.
  */
 abstract class BoundedAdam extends Optimizer<AdaBoundOptions> {
   private readonly decoupled: boolean;
