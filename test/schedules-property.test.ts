@@ -166,7 +166,12 @@ describe("clipping properties", () => {
         const measured = clipGradNorm(params, { maxNorm: 1e300, normType: p });
         expect(measured).toBeLessThanOrEqual(total);
         // Subnormal results (maxNorm near 5e-324) are rounded in absolute steps, hence the 1e-300.
-        if (total > maxNorm) expect(measured).toBeLessThanOrEqual(maxNorm * (1 + 1e-9) + 1e-300);
+        // Below maxNorm^p ≈ 2.2e-308 the p-th powers of the clipped values
+        // underflow, so the measured norm is no longer accurate enough to compare.
+        const measurable = p === Infinity || maxNorm ** p >= 2.2250738585072014e-308;
+        if (total > maxNorm && measurable) {
+          expect(measured).toBeLessThanOrEqual(maxNorm * (1 + 1e-9) + 1e-300);
+        }
       }),
       { numRuns: 300 },
     );
