@@ -7,6 +7,7 @@ import {
   type FloatArray,
   type Optimizer,
 } from "../src/index.js";
+import { loadFloat32Kernels } from "../src/core/wasm/runtime.js";
 
 /**
  * The WebAssembly kernels against the TypeScript reference loops, on
@@ -425,5 +426,43 @@ describe("setKernelBackend", () => {
     withBackend("wasm", () => a.step());
     withBackend("js", () => b.step());
     expect(actual.data).toEqual(reference.data);
+  });
+});
+
+describe("benchmark passes", () => {
+  it("rootDivide divides by the root in float32", () => {
+    const kernels = loadFloat32Kernels()!;
+    const [theta, numerator, radicand] = [0, 1, 2].map(() =>
+      Parameter.allocate(11),
+    );
+    try {
+      const top = numerator.data as Float32Array;
+      const root = radicand.data as Float32Array;
+      for (let i = 0; i < 11; i++) {
+        top[i] = i - 3.25;
+        root[i] = 0.5 + i * 1.75;
+      }
+      kernels.rootDivide(theta.data as Float32Array, top, root);
+      const result = theta.data as Float32Array;
+      for (let i = 0; i < 11; i++) {
+        const expected = Math.fround(top[i] / Math.fround(Math.sqrt(root[i])));
+        expect(result[i], `element ${i}`).toBe(expected);
+      }
+      expect(Array.from(top)).toEqual(
+        Array.from({ length: 11 }, (_, i) => i - 3.25),
+      );
+    } finally {
+      for (const param of [theta, numerator, radicand]) param.dispose();
+    }
+  });
+
+  it("copyThrough leaves user arrays unchanged", () => {
+    const kernels = loadFloat32Kernels()!;
+    const theta = Float32Array.from({ length: LONG }, (_, i) => i / 7);
+    const grad = Float32Array.from({ length: LONG }, (_, i) => -i);
+    const thetaBefore = theta.slice();
+    kernels.copyThrough(theta, grad);
+    expect(theta).toEqual(thetaBefore);
+    expect(grad[LONG - 1]).toBe(-(LONG - 1));
   });
 });

@@ -70,8 +70,19 @@ export type BenchLayout = "flat" | "tensors";
 
 export const TENSOR_COUNT = 100;
 
-/** The work a timed sample runs: a step in one mode, the streaming pass, or the finiteness check alone. */
-type Action = BenchMode | "stream" | "check";
+/**
+ * The work a timed sample runs: a step in one mode, the streaming pass, the
+ * finiteness check alone, the copies of user arrays alone, a step from the
+ * cache, a step of fixed cost only, or the root-and-divide pass.
+ */
+type Action =
+  | BenchMode
+  | "stream"
+  | "check"
+  | "copy"
+  | "cached"
+  | "overhead"
+  | "rootDivide";
 
 /**
  * A mode's time for one configuration. Every time in a result is that of
@@ -106,7 +117,29 @@ export interface BenchResult {
    * part of each mode's time.
    */
   checkNs: number;
+  /**
+   * Nanoseconds per parameter of a wasm step on parameters in descent's
+   * memory whose arrays all fit in the L2 cache, less the step's fixed cost:
+   * the time the step's arithmetic takes when memory does not hold it up.
+   * It depends on the case alone, so every size and layout shows the same value.
+   */
+  cachedNs: number;
+  /**
+   * Nanoseconds per parameter of copying θ and the gradient of user arrays
+   * into descent's memory and θ back, as a wasm step on them does, with no
+   * arithmetic.
+   */
+  copyNs: number;
   modes: Record<BenchMode, ModeTiming>;
+  /**
+   * The lowest ratio to the streaming pass that each wasm mode could reach
+   * on this machine with these kernels. A step from memory takes at least as
+   * long as the same step from the cache (`cachedNs`) and at least as long
+   * as the streaming pass plus the check, which reads every gradient before
+   * anything is written (`streamNs + checkNs`). User arrays add `copyNs`,
+   * because the copies run between kernel calls on the same thread.
+   */
+  floors: Record<"wasm" | "wasmOwn", number>;
 }
 
 export interface BenchSettings {
@@ -125,6 +158,19 @@ export interface BenchSettings {
 const WARMUP_STEPS = 8;
 
 /**
+ * Parameters of the step timed from the cache: 64 KiB per array, so that
+ * θ, the gradient and three state buffers (320 KiB) fit in an L2 cache of
+ * 512 KiB or more.
+ */
+const CACHED_LENGTH = 16384;
+
+/** Parameters of the step whose time counts as a step's fixed cost. */
+const OVERHEAD_LENGTH = 16;
+
+/** Elements of the root-and-divide pass: its three 16 KiB arrays fit in a 48 KiB L1 cache. */
+const ROOT_DIVIDE_LENGTH = 4096;
+
+/**
  * Times every case at every size and layout.
  * @throws Error where WebAssembly SIMD is unavailable, since the wasm modes and the streaming pass need it.
  */
@@ -136,6 +182,7 @@ export function runOptimizerBench(settings: BenchSettings): BenchResult[] {
     );
   }
   const results: BenchResult[] = [];
+  const cachedByCase = new Map<BenchCase, number>();
   const total =
     settings.sizes.length * settings.layouts.length * settings.cases.length;
   try {
@@ -147,8 +194,20 @@ export function runOptimizerBench(settings: BenchSettings): BenchResult[] {
             total,
             `${benchCase.label}, ${size} parameters, ${layout}`,
           );
+          let cachedNs = cachedByCase.get(benchCase);
+          if (cachedNs === undefined) {
+            cachedNs = timeCachedStep(benchCase, settings);
+            cachedByCase.set(benchCase, cachedNs);
+          }
           results.push(
-            benchConfiguration(kernels, benchCase, size, layout, settings),
+            benchConfiguration(
+              kernels,
+              benchCase,
+              size,
+              layout,
+              cachedNs,
+              settings,
+            ),
           );
         }
       }
@@ -160,9 +219,91 @@ export function runOptimizerBench(settings: BenchSettings): BenchResult[] {
   return results;
 }
 
+/**
+ * Times the sqrt-and-divide pass over arrays in the L1 cache, in
+ * nanoseconds per element: the arithmetic that every kernel taking a root
+ * of its state (all but SGD and Adamax) has to do, on this machine.
+ * @throws Error where WebAssembly SIMD is unavailable.
+ */
+export function timeRootDivide(settings: BenchSettings): number {
+  const kernels = loadFloat32Kernels();
+  if (kernels === null) {
+    throw new Error(
+      "descent bench: this JavaScript engine has no WebAssembly SIMD, so the kernels cannot be timed.",
+    );
+  }
+  const arrays = [0, 1, 2].map((k) => {
+    const param = Parameter.allocate(ROOT_DIVIDE_LENGTH);
+    fillUniform(param.data as Float32Array, k + 1, 1);
+    // A radicand in [1, 2): no zero, negative or subnormal lane slows the root.
+    const data = param.data as Float32Array;
+    if (k === 2)
+      for (let i = 0; i < data.length; i++) data[i] = 1.5 + data[i] / 2;
+    return param;
+  });
+  try {
+    // Read the views after every allocation: a later one may have grown the memory.
+    const [theta, numerator, radicand] = arrays.map(
+      (param) => param.data as Float32Array,
+    );
+    const samples = timeInterleaved(
+      [["rootDivide", () => kernels.rootDivide(theta, numerator, radicand)]],
+      ROOT_DIVIDE_LENGTH,
+      settings,
+    );
+    return Math.min(...(samples.get("rootDivide") as number[]));
+  } finally {
+    for (const param of arrays) param.dispose();
+  }
+}
+
+/**
+ * Times a wasm step over {@link CACHED_LENGTH} parameters in descent's
+ * memory, which stay in the cache from one step to the next, and subtracts
+ * the time of a step over {@link OVERHEAD_LENGTH} parameters, which is
+ * almost all fixed cost.
+ */
+function timeCachedStep(benchCase: BenchCase, settings: BenchSettings): number {
+  const lengths = [CACHED_LENGTH, OVERHEAD_LENGTH];
+  const params = lengths.map((length, k) => {
+    const param = Parameter.allocate(length);
+    fillUniform(param.data as Float32Array, 2 * k + 1, 1);
+    fillUniform(param.grad as Float32Array, 2 * k + 2, 1e-2);
+    return param;
+  });
+  const [large, small] = params.map((param) =>
+    createOptimizer(benchCase.algorithm, [param], benchCase.options),
+  );
+  try {
+    useBackend("wasmOwn");
+    for (let k = 0; k < WARMUP_STEPS; k++) {
+      large.step();
+      small.step();
+    }
+    // Times per step (1 "parameter"), so that the two can be subtracted.
+    const samples = timeInterleaved(
+      [
+        ["cached", () => large.step()],
+        ["overhead", () => small.step()],
+      ],
+      1,
+      settings,
+    );
+    const largeNs = Math.min(...(samples.get("cached") as number[]));
+    const smallNs = Math.min(...(samples.get("overhead") as number[]));
+    return Math.max(0, largeNs - smallNs) / (CACHED_LENGTH - OVERHEAD_LENGTH);
+  } finally {
+    large.dispose();
+    small.dispose();
+    for (const param of params) param.dispose();
+  }
+}
+
 /** The three optimizers of one configuration, over equal parameters. */
 interface Contenders {
   own: Parameter[];
+  /** Parameters in ordinary Float32Arrays, those of the `wasm` mode. */
+  user: Parameter[];
   optimizers: Record<BenchMode, Optimizer>;
 }
 
@@ -171,11 +312,12 @@ function benchConfiguration(
   benchCase: BenchCase,
   size: number,
   layout: BenchLayout,
+  cachedNs: number,
   settings: BenchSettings,
 ): BenchResult {
   const tensors = layout === "flat" ? 1 : TENSOR_COUNT;
   const contenders = makeContenders(benchCase, size / tensors, tensors);
-  const { own, optimizers } = contenders;
+  const { own, user, optimizers } = contenders;
   try {
     for (const mode of BENCH_MODES) {
       useBackend(mode);
@@ -204,6 +346,16 @@ function benchConfiguration(
             kernels.firstNonFinite(param.grad as Float32Array);
         },
       ],
+      [
+        "copy",
+        () => {
+          for (const param of user)
+            kernels.copyThrough(
+              param.data as Float32Array,
+              param.grad as Float32Array,
+            );
+        },
+      ],
       ...BENCH_MODES.map((mode): [BenchMode, () => void] => [
         mode,
         () => optimizers[mode].step(),
@@ -211,14 +363,18 @@ function benchConfiguration(
     ];
     const samples = timeInterleaved(actions, size, settings);
     const streamSamples = samples.get("stream") as number[];
+    const streamNs = Math.min(...streamSamples);
+    const checkNs = Math.min(...(samples.get("check") as number[]));
+    const copyNs = Math.min(...(samples.get("copy") as number[]));
     const modes = {} as Record<BenchMode, ModeTiming>;
     for (const mode of BENCH_MODES) {
       const times = samples.get(mode) as number[];
       modes[mode] = {
         ns: Math.min(...times),
-        ratio: Math.min(...times) / Math.min(...streamSamples),
+        ratio: Math.min(...times) / streamNs,
       };
     }
+    const ownFloorNs = Math.max(cachedNs, streamNs + checkNs);
     return {
       label: benchCase.label,
       algorithm: benchCase.algorithm,
@@ -228,9 +384,15 @@ function benchConfiguration(
       tensors,
       buffers,
       bytesPerParameter: 4 + 8 * (1 + buffers),
-      streamNs: Math.min(...streamSamples),
-      checkNs: Math.min(...(samples.get("check") as number[])),
+      streamNs,
+      checkNs,
+      cachedNs,
+      copyNs,
       modes,
+      floors: {
+        wasmOwn: ownFloorNs / streamNs,
+        wasm: (ownFloorNs + copyNs) / streamNs,
+      },
     };
   } finally {
     optimizers.wasmOwn.dispose();
@@ -265,6 +427,7 @@ function makeContenders(
     createOptimizer(benchCase.algorithm, params, benchCase.options);
   return {
     own,
+    user,
     optimizers: { js: make(js), wasm: make(user), wasmOwn: make(own) },
   };
 }

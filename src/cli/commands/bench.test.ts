@@ -43,6 +43,7 @@ describe("descent bench", () => {
     expect(report.machine.node).toBe(process.version);
     expect(report.tfjs).toEqual({ skipped: "--no-tfjs" });
     expect(report.training).toEqual({ skipped: "--no-training" });
+    expect(report.rootDivideNs).toBeGreaterThan(0);
     const rows = report.optimizers.map((r) => `${r.label} ${r.layout}`);
     expect(rows).toEqual([
       "adagrad flat",
@@ -54,6 +55,13 @@ describe("descent bench", () => {
       expect(result.size).toBe(400);
       expect(result.streamNs).toBeGreaterThan(0);
       expect(result.checkNs).toBeGreaterThan(0);
+      expect(result.cachedNs).toBeGreaterThanOrEqual(0);
+      expect(result.copyNs).toBeGreaterThan(0);
+      expect(result.floors.wasmOwn).toBeCloseTo(
+        Math.max(result.cachedNs, result.streamNs + result.checkNs) /
+          result.streamNs,
+      );
+      expect(result.floors.wasm).toBeGreaterThan(result.floors.wasmOwn);
       for (const mode of ["js", "wasm", "wasmOwn"] as const) {
         expect(result.modes[mode].ns).toBeGreaterThan(0);
         expect(result.modes[mode].ratio).toBeGreaterThan(0);
@@ -143,7 +151,12 @@ describe("descent bench", () => {
 describe("formatReport", () => {
   it("states whether the goals at 10 million parameters are met", () => {
     const timing = (ratio: number) => ({ ns: ratio, ratio });
-    const result = (label: string, own: number, user: number) => ({
+    const result = (
+      label: string,
+      own: number,
+      user: number,
+      floors = { wasm: 1.4, wasmOwn: 1.1 },
+    ) => ({
       label,
       algorithm: label,
       options: {},
@@ -154,7 +167,10 @@ describe("formatReport", () => {
       bytesPerParameter: 28,
       streamNs: 1,
       checkNs: 0.1,
+      cachedNs: 0.5,
+      copyNs: 0.3,
       modes: { js: timing(8), wasm: timing(user), wasmOwn: timing(own) },
+      floors,
     });
     const text = formatReport({
       machine: {
@@ -165,12 +181,23 @@ describe("formatReport", () => {
         loadAverage: 0,
       },
       settings: { sizes: [1e7], repeats: 1, sampleMs: 1 },
-      optimizers: [result("adam", 1.1, 1.5), result("nadam", 1.3, 1.4)],
+      rootDivideNs: 0.45,
+      optimizers: [
+        result("adam", 1.1, 1.5),
+        result("nadam", 1.3, 1.4, { wasm: 1.7, wasmOwn: 1.25 }),
+      ],
       tfjs: { skipped: "--no-tfjs" },
       training: { skipped: "--no-training" },
     });
-    expect(text).toContain("own memory  <= 1.2: 1.30 (nadam, 1 tensor) missed");
-    expect(text).toContain("user arrays <= 1.6: 1.50 (adam, 1 tensor) met");
+    expect(text).toContain(
+      "own memory  <= 1.2: 1.30 (nadam, 1 tensor) missed; floor above the goal in 1 of 2 rows",
+    );
+    expect(text).toContain(
+      "user arrays <= 1.6: 1.50 (adam, 1 tensor) met; floor above the goal in 1 of 2 rows",
+    );
+    expect(text).toContain(
+      "one square root and one division per element from the L1 cache: 0.450 ns",
+    );
   });
 
   it("states the training goals", () => {
@@ -209,6 +236,7 @@ function reportWithTraining(
       loadAverage: 0,
     },
     settings: { sizes: [400], repeats: 1, sampleMs: 1 },
+    rootDivideNs: 0.45,
     optimizers: [],
     tfjs: { skipped: "--no-tfjs" },
     training: {

@@ -37,6 +37,7 @@ interface KernelExports extends Record<KernelName, KernelFunction> {
   stream_1: KernelFunction;
   stream_2: KernelFunction;
   stream_3: KernelFunction;
+  root_divide: KernelFunction;
   first_non_finite(values: number, n: number): number;
 }
 
@@ -180,6 +181,36 @@ export class Float32Kernels {
     );
   }
 
+  /**
+   * Computes θ ← numerator / √radicand over views from the kernels' memory:
+   * one square root and one division per element and nothing else. The
+   * benchmark times it over arrays in the L1 cache to measure the arithmetic
+   * that every kernel taking a root of its state has to do.
+   */
+  rootDivide(
+    theta: Float32Array,
+    numerator: Float32Array,
+    radicand: Float32Array,
+  ): void {
+    this.exports.root_divide(
+      this.blockAddress(theta),
+      0,
+      this.blockAddress(numerator),
+      this.blockAddress(radicand),
+      0,
+      theta.length,
+    );
+  }
+
+  /**
+   * Copies `theta` and `grad` into the scratch blocks and `theta` back, piece
+   * by piece, as a step does for arrays outside the kernels' memory, and runs
+   * no kernel: the benchmark's measure of what those copies cost.
+   */
+  copyThrough(theta: Float32Array, grad: Float32Array): void {
+    this.apply(skipPiece, theta, grad, 0, 0, 0);
+  }
+
   /** Returns the index of the first NaN or ±Infinity in `values`, or -1. */
   firstNonFinite(values: Float32Array): number {
     const check = this.exports.first_non_finite;
@@ -267,6 +298,9 @@ export class Float32Kernels {
     }
   }
 }
+
+/** A kernel that leaves its piece as it is, for {@link Float32Kernels.copyThrough}. */
+const skipPiece: KernelFunction = () => {};
 
 let setting: KernelBackendSetting = "auto";
 /** The loaded kernels; null where WebAssembly SIMD is missing, undefined before the first attempt. */
