@@ -414,6 +414,40 @@ describe("step errors", () => {
     );
     expect(Array.from(w.data)).toEqual(data);
   });
+
+  it("rejects nadam state edited to lack muProduct", () => {
+    const { w, opt, before } = stepped("nadam");
+    const data = Array.from(w.data);
+    delete opt.state.get(w)!.scalars.muProduct;
+    w.grad?.fill(1);
+    expect(() => opt.step()).toThrow(TypeError);
+    expect(() => opt.step()).toThrow(
+      /NAdam\.step: parameter "w" has taken 1 step but its scalar "muProduct" is missing, and every later NAdam step reads it as a finite number\. Restore the state with loadStateDict\(\)/,
+    );
+    expect(Array.from(w.data)).toEqual(data);
+    opt.state.get(w)!.scalars.muProduct =
+      JSON.parse(before).state["0"].scalars.muProduct;
+    expect(JSON.stringify(opt.stateDict())).toBe(before);
+  });
+
+  it("rejects an infinite nadam muProduct", () => {
+    const { w, opt } = stepped("nadam");
+    const data = Array.from(w.data);
+    opt.state.get(w)!.scalars.muProduct = Number.POSITIVE_INFINITY;
+    expect(() => opt.step()).toThrow(/its scalar "muProduct" is Infinity/);
+    expect(Array.from(w.data)).toEqual(data);
+  });
+
+  it("rejects an adabound group edited to lack lrAtConstruction", () => {
+    const { w, opt } = stepped("adabound");
+    const data = Array.from(w.data);
+    delete opt.paramGroups[0].lrAtConstruction;
+    expect(() => opt.step()).toThrow(TypeError);
+    expect(() => opt.step()).toThrow(
+      /AdaBound group 0: lrAtConstruction is missing, but every AdaBound step reads it as a finite number, which addParamGroup\(\) records\./,
+    );
+    expect(Array.from(w.data)).toEqual(data);
+  });
 });
 
 describe("state dict errors", () => {
@@ -516,6 +550,30 @@ describe("state dict errors", () => {
       /state 0 scalar "muProduct" is NaN, not a finite number/,
     ],
     [
+      "state without muProduct",
+      (saved) => {
+        const state = saved.state as Record<string, { scalars: object }>;
+        state["0"].scalars = {};
+      },
+      /state 0 \(parameter 0 of group 0\) has taken 1 step but is missing the scalar "muProduct", which every later NAdam step reads\. The saved state is incomplete; save it again with stateDict\(\)$/,
+    ],
+    [
+      "an infinite muProduct",
+      (saved) => {
+        const state = saved.state as Record<string, { scalars: object }>;
+        state["0"].scalars = { muProduct: Number.POSITIVE_INFINITY };
+      },
+      /state 0 scalar "muProduct" is Infinity, not a finite number/,
+    ],
+    [
+      "a scalar NAdam does not keep",
+      (saved) => {
+        const state = saved.state as Record<string, { scalars: object }>;
+        state["0"].scalars = { muProduct: 0.45, muproduct: 0.45 };
+      },
+      /state 0 has a scalar "muproduct", which NAdam does not keep \(it keeps muProduct\)\. Load a state dict saved by the same algorithm$/,
+    ],
+    [
       "negative skippedSteps",
       (saved) => (saved.skippedSteps = -5),
       /skippedSteps must be an integer >= 0, got -5/,
@@ -552,6 +610,53 @@ describe("state dict errors", () => {
       expect(() => opt.loadStateDict(saved)).toThrow(message);
       expect(JSON.stringify(opt.stateDict())).toBe(before);
       expect(Object.getPrototypeOf(opt.paramGroups[0])).toBe(Object.prototype);
+    });
+  }
+
+  it("accepts nadam state of step 0 without muProduct", () => {
+    const w = new Parameter(new Float64Array([1, 2]));
+    const fresh = new Parameter(new Float64Array([1, 2]));
+    const opt = createOptimizer("nadam", [w], { lr: 0.1 });
+    const reference = createOptimizer("nadam", [fresh], { lr: 0.1 });
+    const m = { dtype: "float64", length: 2, base64: "A".repeat(24) };
+    opt.loadStateDict({
+      ...reference.stateDict(),
+      state: { "0": { step: 0, scalars: {}, buffers: { m, v: m } } },
+    } as never);
+    for (const p of [w, fresh]) p.grad?.fill(1);
+    opt.step();
+    reference.step();
+    expect(Array.from(w.data)).toEqual(Array.from(fresh.data));
+  });
+
+  it("names the group of state without muProduct", () => {
+    const a = new Parameter(new Float32Array([1]));
+    const b = new Parameter(new Float32Array([1, 2]), { name: "bias" });
+    const opt = createOptimizer("nadam", [{ params: [a] }, { params: [b] }]);
+    for (const p of [a, b]) p.grad?.fill(1);
+    opt.step();
+    const saved = opt.stateDict();
+    saved.state["1"].scalars = {};
+    expect(() => opt.loadStateDict(saved)).toThrow(
+      /state 1 \(parameter 0 of group 1, named "bias"\) has taken 1 step but is missing the scalar "muProduct"/,
+    );
+  });
+
+  for (const name of ["adabound", "amsbound", "adaboundw"]) {
+    it(`rejects ${name} groups without lrAtConstruction`, () => {
+      const opt = trained(name);
+      const before = JSON.stringify(opt.stateDict());
+      const saved = trained(name).stateDict();
+      delete saved.paramGroups[0].lrAtConstruction;
+      expect(() => opt.loadStateDict(saved)).toThrow(StateDictError);
+      expect(() => opt.loadStateDict(saved)).toThrow(
+        /group 0: lrAtConstruction is missing, but \w+ records a finite number there when a group is added and reads it at every step\. The saved state is incomplete or altered; save it again with stateDict\(\)$/,
+      );
+      saved.paramGroups[0].lrAtConstruction = null;
+      expect(() => opt.loadStateDict(saved)).toThrow(
+        /group 0: lrAtConstruction is null, but/,
+      );
+      expect(JSON.stringify(opt.stateDict())).toBe(before);
     });
   }
 

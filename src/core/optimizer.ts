@@ -103,6 +103,18 @@ export interface AlgorithmDescription {
    * such as AMSGrad's vMax. Saved state must hold every other buffer.
    */
   optionalBuffers?: readonly string[];
+  /**
+   * Names of the scalars a step reads once the parameter has stepped, such
+   * as NAdam's muProduct. Saved state with a step count of 1 or more must
+   * hold each one as a finite number. Default: none.
+   */
+  scalars?: readonly string[];
+  /**
+   * Keys that {@link Optimizer.initGroup} adds to a group and every step
+   * reads, such as AdaBound's lrAtConstruction. A group, saved or live,
+   * must hold each one as a finite number. Default: none.
+   */
+  groupScalars?: readonly string[];
 }
 
 /**
@@ -506,7 +518,45 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     for (const [name, spec] of this.specEntries) {
       checkOption(where, name, spec, group[name]);
     }
+    const key = this.missingGroupScalar(group);
+    if (key !== undefined) {
+      const found = Object.hasOwn(group, key)
+        ? describeValue(group[key])
+        : "missing";
+      throw new TypeError(
+        `${where}: ${key} is ${found}, but every ${this.description.displayName} step reads it ` +
+          `as a finite number, which addParamGroup() records. Keep the keys the optimizer adds to a group, ` +
+          `or restore the group with loadStateDict().`,
+      );
+    }
     this.checkCombination(group, where);
+  }
+
+  /** Returns the first of the algorithm's group scalars that `group` is missing or has as a non-finite value. */
+  private missingGroupScalar(
+    group: Record<string, unknown>,
+  ): string | undefined {
+    return (this.description.groupScalars ?? []).find(
+      (key) =>
+        !isFiniteNumber(Object.hasOwn(group, key) ? group[key] : undefined),
+    );
+  }
+
+  /**
+   * Returns the first scalar that a parameter's state with `step` steps
+   * must hold as a finite number but does not, or undefined.
+   */
+  private missingScalar(
+    step: number,
+    scalars: Record<string, unknown>,
+  ): string | undefined {
+    if (step < 1) return undefined;
+    return (this.description.scalars ?? []).find(
+      (name) =>
+        !isFiniteNumber(
+          Object.hasOwn(scalars, name) ? scalars[name] : undefined,
+        ),
+    );
   }
 
   /** Returns false when the step must be skipped because of a non-finite gradient. */
@@ -529,7 +579,19 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
           param.grad,
           `${where}: parameter ${label}`,
         );
-        const buffers = this.state.get(param)?.buffers;
+        const state = this.state.get(param);
+        const scalar = state && this.missingScalar(state.step, state.scalars);
+        if (state && scalar !== undefined) {
+          const found = Object.hasOwn(state.scalars, scalar)
+            ? describeValue(state.scalars[scalar])
+            : "missing";
+          throw new TypeError(
+            `${where}: parameter ${label} has taken ${state.step} step${state.step === 1 ? "" : "s"} but its ` +
+              `scalar "${scalar}" is ${found}, and every later ${this.description.displayName} step reads it as a finite number. Restore the state with ` +
+              `loadStateDict(), or build a new optimizer to start afresh.`,
+          );
+        }
+        const buffers = state?.buffers;
         for (const name in buffers) {
           if (buffers[name].constructor !== param.data.constructor) {
             throw new TypeError(
@@ -592,6 +654,17 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       fail(
         `group ${index} was saved with ${describeValue((params as unknown[] | undefined)?.length)} parameters but has ${current.params.length} here`,
         "Build the optimizer with the same parameters in each group",
+      );
+    }
+    const missing = this.missingGroupScalar(options);
+    if (missing !== undefined) {
+      const found = Object.hasOwn(options, missing)
+        ? describeValue(options[missing])
+        : "missing";
+      fail(
+        `group ${index}: ${missing} is ${found}, but ${this.description.displayName} records a finite number there ` +
+          `when a group is added and reads it at every step`,
+        "The saved state is incomplete or altered; save it again with stateDict()",
       );
     }
     const where = `${this.description.displayName}.loadStateDict group ${index}`;
@@ -657,6 +730,24 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         "The saved state is incomplete; save it again with stateDict()",
       );
     }
+    const numbers = this.decodeScalars(
+      scalars,
+      step as number,
+      param,
+      key,
+      fail,
+    );
+    return { step: step as number, buffers: decoded, scalars: numbers };
+  }
+
+  private decodeScalars(
+    scalars: unknown,
+    step: number,
+    param: Parameter,
+    key: string,
+    fail: (problem: string, fix: string) => never,
+  ): Record<string, number> {
+    const kept = this.description.scalars ?? [];
     const numbers: Record<string, number> = {};
     for (const [name, value] of Object.entries(
       (scalars ?? {}) as Record<string, unknown>,
@@ -666,10 +757,34 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
           `state ${key} scalar "${name}" is ${describeValue(value)}, not a finite number`,
           "Pass what stateDict() returned",
         );
+      if (!kept.includes(name)) {
+        fail(
+          `state ${key} has a scalar "${name}", which ${this.description.displayName} does not keep ` +
+            `(it keeps ${kept.length > 0 ? kept.join(", ") : "none"})`,
+          "Load a state dict saved by the same algorithm",
+        );
+      }
       numbers[name] = value;
     }
-    return { step: step as number, buffers: decoded, scalars: numbers };
+    const missing = this.missingScalar(step, numbers);
+    if (missing !== undefined) {
+      const g = this.paramGroups.findIndex((group) =>
+        group.params.includes(param),
+      );
+      const p = this.paramGroups[g].params.indexOf(param);
+      const name = param.name ? `, named "${param.name}"` : "";
+      fail(
+        `state ${key} (parameter ${p} of group ${g}${name}) has taken ${step} step${step === 1 ? "" : "s"} ` +
+          `but is missing the scalar "${missing}", which every later ${this.description.displayName} step reads`,
+        "The saved state is incomplete; save it again with stateDict()",
+      );
+    }
+    return numbers;
   }
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === "number" && Number.isFinite(value);
 }
 
 /** Returns the index of the first NaN or ±Infinity in `values`, or -1. */

@@ -345,6 +345,62 @@ describe("DescentOptimizer.setWeights", () => {
     });
   }
 
+  it("rejects nadam state without muProduct before changing anything", async () => {
+    const { weights } = await trainedWeights("nadam");
+    const saved = JSON.parse(
+      weights[1].tensor.dataSync<"string">()[0] as string,
+    );
+    saved.variables[0].scalars = {};
+    const altered = [...weights];
+    altered[1] = {
+      name: "descent/state",
+      tensor: tf.scalar(JSON.stringify(saved), "string"),
+    };
+    const optimizer = createTfjsOptimizer("nadam", { lr: 0.5 });
+    await expect(optimizer.setWeights(altered)).rejects.toThrow(StateDictError);
+    await expect(optimizer.setWeights(altered)).rejects.toThrow(
+      /the state of variable ".*" has taken 1 step but is missing the scalar\(s\) muProduct that every later nadam step reads\. Pass the "descent\/state" weight getWeights\(\) returned, unchanged\.$/,
+    );
+    expect(optimizer.learningRate).toBe(0.5);
+    expect(optimizer.iterations).toBe(0);
+  });
+
+  it("rejects an infinite saved scalar", async () => {
+    const { weights } = await trainedWeights("nadam");
+    const text = weights[1].tensor.dataSync<"string">()[0] as string;
+    const altered = [...weights];
+    altered[1] = {
+      name: "descent/state",
+      tensor: tf.scalar(
+        text.replace(/"muProduct":[^,}]+/, '"muProduct":1e999'),
+        "string",
+      ),
+    };
+    await expect(
+      createTfjsOptimizer("nadam").setWeights(altered),
+    ).rejects.toThrow(
+      /the state of variable ".*" must have .* finite numeric scalars/,
+    );
+  });
+
+  it("rejects saved adabound options without lrAtConstruction", async () => {
+    const { weights } = await trainedWeights("adabound");
+    const saved = JSON.parse(
+      weights[1].tensor.dataSync<"string">()[0] as string,
+    );
+    delete saved.group.lrAtConstruction;
+    const altered = [...weights];
+    altered[1] = {
+      name: "descent/state",
+      tensor: tf.scalar(JSON.stringify(saved), "string"),
+    };
+    const optimizer = createTfjsOptimizer("adabound", { lr: 0.5 });
+    await expect(optimizer.setWeights(altered)).rejects.toThrow(
+      /saved options are invalid: AdaBound group 0: lrAtConstruction is missing/,
+    );
+    expect(optimizer.core.paramGroups[0].lrAtConstruction).toBe(0.5);
+  });
+
   it("rejects a buffer named __proto__", async () => {
     const { weights } = await trainedWeights();
     const saved = JSON.parse(weights[1].tensor.dataSync<"string">()[0] as string);

@@ -311,13 +311,24 @@ export class DescentOptimizer extends tf.Optimizer {
           `"${this.core.algorithm}". Load them into createTfjsOptimizer("${decoded.algorithm}", ...) instead.`,
       );
     }
-    const required = this.buffersAfterOneStep(decoded.group);
+    const required = this.stateAfterOneStep(decoded.group);
     for (const entry of decoded.variables) {
-      const missing = required.filter((name) => !(name in entry.state.buffers));
+      const missing = required.buffers.filter((name) => !(name in entry.state.buffers));
       if (missing.length > 0) {
         throw new StateDictError(
           `${where}: the state of variable "${entry.name}" lacks the buffer(s) ${missing.join(", ")} ` +
             `that ${this.core.algorithm} keeps with these options. Pass every weight getWeights() returned.`,
+        );
+      }
+      // A variable's first step creates the scalars; later steps read them.
+      const scalars = entry.state.step === 0 ? [] : required.scalars;
+      const absent = scalars.filter((name) => !Object.hasOwn(entry.state.scalars, name));
+      if (absent.length > 0) {
+        throw new StateDictError(
+          `${where}: the state of variable "${entry.name}" has taken ${entry.state.step} ` +
+            `step${entry.state.step === 1 ? "" : "s"} but is missing the ` +
+            `scalar(s) ${absent.join(", ")} that every later ${this.core.algorithm} step reads. ` +
+            `Pass the "descent/state" weight getWeights() returned, unchanged.`,
         );
       }
     }
@@ -330,9 +341,10 @@ export class DescentOptimizer extends tf.Optimizer {
 
   /**
    * Validates saved group options by running one step of a one-element copy
-   * of the core with them, and returns the buffers that step created.
+   * of the core with them, and returns the names of the buffers and scalars
+   * that step created.
    */
-  private buffersAfterOneStep(group: Record<string, unknown>): string[] {
+  private stateAfterOneStep(group: Record<string, unknown>): { buffers: string[]; scalars: string[] } {
     const parameter = new Parameter(new Float32Array(1));
     const scratch = createOptimizer(this.algorithmName, [parameter], {
       ...coreOptionsOf(this.config),
@@ -349,7 +361,7 @@ export class DescentOptimizer extends tf.Optimizer {
       );
     }
     const state = scratch.state.get(parameter) as ParamState;
-    const names = Object.keys(state.buffers);
+    const names = { buffers: Object.keys(state.buffers), scalars: Object.keys(state.scalars) };
     scratch.dispose();
     return names;
   }

@@ -202,11 +202,11 @@ function checkSavedVariable(
     entry.buffers.every((b) => typeof b === "string" && b !== "__proto__") &&
     entry.scalars !== null &&
     typeof entry.scalars === "object" &&
-    Object.values(entry.scalars).every((x) => typeof x === "number");
+    Object.values(entry.scalars).every((x) => Number.isFinite(x));
   if (!valid) {
     fail(
       `the state of variable ${label} must have a name, a shape, a step count >= 0, ` +
-        `numeric scalars and a list of buffers`,
+        `finite numeric scalars and a list of buffers`,
       "Save the optimizer again",
     );
   }

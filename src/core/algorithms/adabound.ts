@@ -156,7 +156,13 @@ abstract class BoundedAdam extends Optimizer<AdaBoundOptions> {
     options: Partial<AdaBoundOptions> & OptimizerSettings,
   ) {
     super(
-      { ...names, specs, buffers: BUFFERS, optionalBuffers: ["vMax"] },
+      {
+        ...names,
+        specs,
+        buffers: BUFFERS,
+        optionalBuffers: ["vMax"],
+        groupScalars: ["lrAtConstruction"],
+      },
       params,
       options,
     );

@@ -93,6 +93,7 @@ export class NAdam extends Optimizer<NAdamOptions> {
         displayName: "NAdam",
         specs: SPECS,
         buffers: ["m", "v"],
+        scalars: ["muProduct"],
       },
       params,
       options,
@@ -127,7 +128,8 @@ export class NAdam extends Optimizer<NAdamOptions> {
 
     const mu = beta1 * (1 - 0.5 * 0.96 ** (t * psi));
     const muNext = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi));
-    const product = (state.scalars.muProduct ?? 1) * mu;
+    // The product P is empty, so 1, before the first step.
+    const product = (t === 1 ? 1 : state.scalars.muProduct) * mu;
     state.scalars.muProduct = product;
     const gradCoef = (lr * (1 - mu)) / (1 - product);
     const momentCoef = (lr * muNext) / (1 - product * muNext);
