@@ -25,7 +25,13 @@ import {
   toNamedArrays,
 } from "./checkpoint.js";
 import { type MnistDataset, loadFashionMnist } from "./idx.js";
-import { type EpochMetrics, type RunResult, runTraining } from "./run.js";
+import {
+  type EpochMetrics,
+  type RunConfig,
+  type RunResult,
+  runTraining,
+} from "./run.js";
+import { createTfjsOptimizer } from "../tfjs/index.js";
 
 const CHILD = fileURLToPath(
   new URL("../../test/fixtures/train-child.ts", import.meta.url),
@@ -280,6 +286,240 @@ describe("saveCheckpoint and loadCheckpoint", () => {
     const [array] = toNamedArrays([{ name: "w", tensor: tf.zeros([3]) }]);
     expect(() => readNamedArrays([{ ...array, shape: [4] }])).toThrow(
       /'w' has 3 values but shape \[4\] needs 4/,
+    );
+  });
+});
+
+describe("resume from a checkpoint that does not fit", () => {
+  // NAdam keeps a scalar per variable, and the schedule keeps state too.
+  const config: RunConfig = {
+    ...RESUME_TEST_CONFIG,
+    optimizer: "nadam",
+    epochs: 2,
+    trainLimit: 64,
+    testLimit: 50,
+    schedule: { name: "cosine", warmup: 0 },
+  };
+  let template: string;
+
+  beforeAll(async () => {
+    const templateDir = mkdtempSync(join(tmpdir(), "descent-template-"));
+    // Stops the run after its first checkpoint, as a kill would.
+    const stop = new Error("stop after epoch 1");
+    await expect(
+      runTraining(config, data, {
+        checkpointDir: templateDir,
+        onEpoch: () => {
+          throw stop;
+        },
+      }),
+    ).rejects.toBe(stop);
+    template = readFileSync(join(templateDir, CHECKPOINT_FILE), "utf8");
+    rmSync(templateDir, { recursive: true, force: true });
+  });
+
+  type File = {
+    modelWeights: Array<Record<string, unknown> & { name: string }>;
+    optimizerWeights: Array<Record<string, unknown> & { name: string }>;
+    schedulerState?: Record<string, unknown>;
+  };
+
+  function editFloats(
+    array: Record<string, unknown>,
+    edit: (values: Float32Array) => void,
+  ) {
+    const bytes = new Uint8Array(Buffer.from(array.base64 as string, "base64"));
+    const values = new Float32Array(bytes.buffer);
+    edit(values);
+    array.base64 = Buffer.from(values.buffer).toString("base64");
+  }
+
+  function floats(count: number): string {
+    return Buffer.from(new Float32Array(count).buffer).toString("base64");
+  }
+
+  /** Finds a tensor by name, ignoring the suffix TF.js adds to a second model's variables. */
+  function named(arrays: File["optimizerWeights"], name: string) {
+    const array = arrays.find((a) => a.name.replace(/_\d+\//, "/") === name);
+    if (array === undefined)
+      throw new Error(`no tensor ${name} in ${arrays.map((a) => a.name)}`);
+    return array;
+  }
+
+  /**
+   * Resumes from the template with `mangle` applied, and returns the error
+   * with what the run did before it.
+   */
+  async function resumeFrom(mangle: (file: File) => void) {
+    const file = JSON.parse(template) as File;
+    mangle(file);
+    const path = join(dir, CHECKPOINT_FILE);
+    const text = JSON.stringify(file);
+    writeFileSync(path, text);
+
+    const optimizerLoads: string[] = [];
+    let created = 0;
+    let steps = 0;
+    let resumed = false;
+    const error = await runTraining(config, data, {
+      checkpointDir: dir,
+      resume: true,
+      createOptimizer: (name, options) => {
+        const optimizer = createTfjsOptimizer(name, options);
+        const role = created++ === 0 ? "run" : "scratch";
+        const setWeights = optimizer.setWeights.bind(optimizer);
+        optimizer.setWeights = (weights) => {
+          optimizerLoads.push(role);
+          return setWeights(weights);
+        };
+        return optimizer;
+      },
+      onStep: () => void steps++,
+      onResume: () => void (resumed = true),
+    }).then(
+      () => undefined,
+      (thrown: unknown) => thrown as Error,
+    );
+
+    expect(error).toBeInstanceOf(Error);
+    expect(error!.message.startsWith(`${path}: `)).toBe(true);
+    expect(optimizerLoads.filter((role) => role === "run")).toEqual([]);
+    expect(steps).toBe(0);
+    expect(resumed).toBe(false);
+    expect(readFileSync(path, "utf8")).toBe(text);
+    return error!.message;
+  }
+
+  it("resumes a nadam run with a schedule exactly", async () => {
+    writeFileSync(join(dir, CHECKPOINT_FILE), template);
+    const resumed = await runTraining(config, data, {
+      checkpointDir: dir,
+      resume: true,
+    });
+    const reference = await runTraining(config, data);
+    expect(resumed.resumedEpochs).toBe(1);
+    expect(withoutTime(resumed.epochs)).toEqual(withoutTime(reference.epochs));
+    expect(resumed.stepLosses).toEqual(reference.stepLosses);
+    expect(resumed.stepLrs).toEqual(reference.stepLrs);
+  });
+
+  it("rejects NaN in a model weight", async () => {
+    const message = await resumeFrom((file) => {
+      editFloats(file.modelWeights[0], (values) => (values[5] = Number.NaN));
+    });
+    expect(message).toMatch(
+      /: model weight 'hidden\/kernel' contains NaN at index 5, but every model weight must be finite to train on\. Delete the checkpoint to start the run over, with a smaller learning rate if the run diverged\.$/,
+    );
+  });
+
+  it("rejects -Infinity in a model weight", async () => {
+    const message = await resumeFrom((file) => {
+      editFloats(
+        file.modelWeights[3],
+        (values) => (values[9] = Number.NEGATIVE_INFINITY),
+      );
+    });
+    expect(message).toMatch(
+      /: model weight 'logits\/bias' contains -Infinity at index 9, /,
+    );
+  });
+
+  it("rejects a model weight of another shape", async () => {
+    const message = await resumeFrom((file) => {
+      Object.assign(file.modelWeights[1], {
+        shape: [128],
+        base64: floats(128),
+      });
+    });
+    expect(message).toMatch(
+      /: model weight 'hidden\/bias' has shape \[128\] but the mlp model expects \[256\]\. The run's settings match the checkpoint's, so another version of descent wrote the file or it was edited: delete it to start the run over\.$/,
+    );
+  });
+
+  it("rejects a missing model weight", async () => {
+    const message = await resumeFrom((file) => void file.modelWeights.pop());
+    expect(message).toMatch(
+      /: the checkpoint contains 3 model weights \(hidden\/kernel, hidden\/bias, logits\/kernel\) but the mlp model has 4 \(hidden\/kernel, hidden\/bias, logits\/kernel, logits\/bias\)\. The run's settings match/,
+    );
+  });
+
+  it("rejects model weights in another order", async () => {
+    const message = await resumeFrom((file) => {
+      const weights = file.modelWeights;
+      [weights[1], weights[3]] = [weights[3], weights[1]];
+    });
+    expect(message).toMatch(
+      /: model weight 1 is 'logits\/bias' but weight 1 of the mlp model is 'hidden\/bias'\./,
+    );
+  });
+
+  it("rejects an int32 model weight", async () => {
+    const message = await resumeFrom(
+      (file) => (file.modelWeights[1].dtype = "int32"),
+    );
+    expect(message).toMatch(
+      /: model weight 'hidden\/bias' is int32 but the mlp model expects float32\./,
+    );
+  });
+
+  it("rejects a model weight with too few values", async () => {
+    const message = await resumeFrom(
+      (file) => (file.modelWeights[1].base64 = floats(255)),
+    );
+    expect(message).toMatch(
+      /: tensor 'hidden\/bias' has 255 values but shape \[256\] needs 256\. The checkpoint is corrupt: delete it to start afresh\.$/,
+    );
+  });
+
+  it("rejects NaN in the optimizer state", async () => {
+    const message = await resumeFrom((file) => {
+      editFloats(
+        named(file.optimizerWeights, "hidden/bias/v"),
+        (values) => (values[3] = Number.NaN),
+      );
+    });
+    expect(message).toMatch(
+      /: optimizer weight 'hidden\/bias(_\d+)?\/v' contains NaN at index 3, which would turn the weights it updates into NaN\. Delete the checkpoint/,
+    );
+  });
+
+  it("rejects optimizer state of another shape", async () => {
+    const message = await resumeFrom((file) => {
+      Object.assign(named(file.optimizerWeights, "hidden/bias/m"), {
+        shape: [128],
+        base64: floats(128),
+      });
+    });
+    expect(message).toMatch(
+      /: optimizer weight 'hidden\/bias(_\d+)?\/m' has shape \[128\] but the model weight 'hidden\/bias' it belongs to has shape \[256\]\. The run's settings match/,
+    );
+  });
+
+  it("rejects optimizer state without muProduct", async () => {
+    const message = await resumeFrom((file) => {
+      const state = named(file.optimizerWeights, "descent/state");
+      const saved = JSON.parse((state.strings as string[])[0]);
+      saved.variables[0].scalars = {};
+      state.strings = [JSON.stringify(saved)];
+    });
+    expect(message).toMatch(
+      /: the optimizer state does not load\. DescentOptimizer\.setWeights: the state of variable "hidden\/kernel(_\d+)?" has taken 2 steps but is missing the scalar\(s\) muProduct that every later nadam step reads\. .* The checkpoint is corrupt: delete it to start afresh\.$/,
+    );
+  });
+
+  it("rejects invalid schedule state before loading the optimizer", async () => {
+    const message = await resumeFrom(
+      (file) => (file.schedulerState!.lastEpoch = -5),
+    );
+    expect(message).toMatch(
+      /: the schedule state does not load\. CosineAnnealingLR\.loadStateDict: lastEpoch must be an integer >= -1, got -5\./,
+    );
+  });
+
+  it("rejects a missing schedule state", async () => {
+    const message = await resumeFrom((file) => delete file.schedulerState);
+    expect(message).toMatch(
+      /: the run follows a learning-rate schedule but the checkpoint contains no schedulerState\./,
     );
   });
 });

@@ -26,6 +26,14 @@ export const CHECKPOINT_FILE = "checkpoint.json";
 
 const FORMAT_VERSION = 1;
 const CORRUPT = "The checkpoint is corrupt: delete it to start afresh.";
+// A resumed run's settings match the checkpoint's (see resumeKey), so the
+// same code builds the same model from them.
+const MISFIT =
+  "The run's settings match the checkpoint's, so another version of descent " +
+  "wrote the file or it was edited: delete it to start the run over.";
+const DIVERGED =
+  "Delete the checkpoint to start the run over, with a smaller learning " +
+  "rate if the run diverged.";
 
 /** A tensor with a name, as `tf.Optimizer.getWeights` returns them. */
 export interface NamedTensor {
@@ -104,34 +112,222 @@ export function toNamedArrays(tensors: NamedTensor[]): NamedArray[] {
   });
 }
 
-/** Makes tensors from what {@link toNamedArrays} returned. */
-export function readNamedArrays(arrays: NamedArray[]): NamedTensor[] {
+/**
+ * Makes tensors from what {@link toNamedArrays} returned.
+ * @param source Names the checkpoint in messages, such as its file path.
+ * @throws Error if a tensor's values do not fill its shape.
+ */
+export function readNamedArrays(
+  arrays: NamedArray[],
+  source = "Checkpoint",
+): NamedTensor[] {
   return arrays.map((array) => {
-    const { name, shape } = array;
-    const size = shape.reduce((a, b) => a * b, 1);
-    let values: Float32Array | Int32Array | string[];
-    if (array.dtype === "string") {
-      values = array.strings;
-    } else {
-      const copy = new Uint8Array(Buffer.from(array.base64, "base64")).buffer;
-      if (copy.byteLength % 4 !== 0) {
-        throw new Error(
-          `Checkpoint: tensor '${name}' holds ${copy.byteLength} bytes, not a whole number of ` +
-            `${array.dtype} values. ${CORRUPT}`,
-        );
-      }
-      values =
-        array.dtype === "int32" ? new Int32Array(copy) : new Float32Array(copy);
-    }
-    if (values.length !== size) {
+    const values = decodeValues(array, source);
+    return {
+      name: array.name,
+      tensor: tf.tensor(values, array.shape, array.dtype),
+    };
+  });
+}
+
+/** Decodes a tensor's values and checks that they fill its shape. */
+function decodeValues(
+  array: NamedArray,
+  source: string,
+): Float32Array | Int32Array | string[] {
+  const { name, shape } = array;
+  const size = shape.reduce((a, b) => a * b, 1);
+  let values: Float32Array | Int32Array | string[];
+  if (array.dtype === "string") {
+    values = array.strings;
+  } else {
+    const copy = new Uint8Array(Buffer.from(array.base64, "base64")).buffer;
+    if (copy.byteLength % 4 !== 0) {
       throw new Error(
-        `Checkpoint: tensor '${name}' has ${values.length} values but ` +
-          `shape [${shape}] needs ${size}. The checkpoint is corrupt: ` +
-          `delete it to start afresh.`,
+        `${source}: tensor '${name}' holds ${copy.byteLength} bytes, not a whole number of ` +
+          `${array.dtype} values. ${CORRUPT}`,
       );
     }
-    return { name, tensor: tf.tensor(values, shape, array.dtype) };
+    values =
+      array.dtype === "int32" ? new Int32Array(copy) : new Float32Array(copy);
+  }
+  if (values.length !== size) {
+    throw new Error(
+      `${source}: tensor '${name}' has ${values.length} values but ` +
+        `shape [${shape}] needs ${size}. ${CORRUPT}`,
+    );
+  }
+  return values;
+}
+
+/** A weight of the model a checkpoint is loaded into. */
+export interface ModelWeightSpec {
+  /** The weight's name without the `_1` suffix TF.js adds to make it unique, such as `hidden/kernel`. */
+  name: string;
+  shape: readonly number[];
+}
+
+/**
+ * Checks the checkpoint's tensors against the model they are about to be
+ * loaded into, before anything is applied:
+ *
+ * - the model weights: the model's count, names, float32 dtype and shapes,
+ *   with every value finite;
+ * - the optimizer weights: values that fill their shapes, no NaN, and the
+ *   model weight's shape for each slot named `<model weight>/<slot>`, the
+ *   naming of descent's and TF.js's optimizers.
+ *
+ * The optimizer state may hold ±Infinity: a second moment that overflows
+ * float32 is Infinity, and the update then moves that element by 0.
+ *
+ * @param path The checkpoint file, named in every message.
+ * @param model The model's name, such as `mlp`, and its weights in order.
+ * @throws Error naming the file, the weight, the value found and what the
+ *   model expects.
+ */
+export function checkCheckpointTensors(
+  path: string,
+  checkpoint: Checkpoint,
+  model: { name: string; weights: readonly ModelWeightSpec[] },
+): void {
+  checkModelWeights(path, checkpoint.modelWeights, model);
+  checkOptimizerWeights(path, checkpoint.optimizerWeights, model.weights);
+}
+
+function checkModelWeights(
+  path: string,
+  arrays: NamedArray[],
+  model: { name: string; weights: readonly ModelWeightSpec[] },
+): void {
+  const expected = model.weights;
+  if (arrays.length !== expected.length) {
+    throw new Error(
+      `${path}: the checkpoint contains ${arrays.length} model weights ` +
+        `(${arrays.map((a) => a.name).join(", ")}) but the ${model.name} model ` +
+        `has ${expected.length} (${expected.map((w) => w.name).join(", ")}). ${MISFIT}`,
+    );
+  }
+  arrays.forEach((array, i) => {
+    const weight = expected[i];
+    const label = `model weight '${array.name}'`;
+    if (array.name !== weight.name) {
+      throw new Error(
+        `${path}: model weight ${i} is '${array.name}' but weight ${i} of ` +
+          `the ${model.name} model is '${weight.name}'. ${MISFIT}`,
+      );
+    }
+    if (array.dtype !== "float32") {
+      throw new Error(
+        `${path}: ${label} is ${array.dtype} but the ${model.name} model ` +
+          `expects float32. ${MISFIT}`,
+      );
+    }
+    if (!sameShape(array.shape, weight.shape)) {
+      throw new Error(
+        `${path}: ${label} has shape [${array.shape}] but the ${model.name} ` +
+          `model expects [${weight.shape}]. ${MISFIT}`,
+      );
+    }
+    const values = decodeValues(array, path) as Float32Array;
+    const bad = values.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) {
+      throw new Error(
+        `${path}: ${label} contains ${values[bad]} at index ${bad}, but every ` +
+          `model weight must be finite to train on. ${DIVERGED}`,
+      );
+    }
   });
+}
+
+function checkOptimizerWeights(
+  path: string,
+  arrays: NamedArray[],
+  modelWeights: readonly ModelWeightSpec[],
+): void {
+  const shapes = new Map(modelWeights.map((w) => [w.name, w.shape]));
+  for (const array of arrays) {
+    const values = decodeValues(array, path);
+    if (array.dtype !== "float32") continue;
+    const label = `optimizer weight '${array.name}'`;
+    const bad = (values as Float32Array).findIndex(Number.isNaN);
+    if (bad >= 0) {
+      throw new Error(
+        `${path}: ${label} contains NaN at index ${bad}, which would turn the ` +
+          `weights it updates into NaN. ${DIVERGED}`,
+      );
+    }
+    // A variable's name may carry the suffix TF.js adds to make it unique.
+    const owner = array.name.replace(/\/[^/]*$/, "").replace(/_\d+$/, "");
+    const shape = shapes.get(owner);
+    if (shape !== undefined && !sameShape(array.shape, shape)) {
+      throw new Error(
+        `${path}: ${label} has shape [${array.shape}] but the model ` +
+          `weight '${owner}' it belongs to has shape [${shape}]. ${MISFIT}`,
+      );
+    }
+  }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((n, i) => n === b[i]);
+}
+
+/** An optimizer and a schedule, as a run builds them, to load state into. */
+export interface StateTarget {
+  optimizer: tf.Optimizer;
+  schedule?: {
+    stateDict(): SchedulerStateDict | undefined;
+    loadStateDict(state: SchedulerStateDict): void;
+  };
+}
+
+/**
+ * Loads the checkpoint's optimizer and schedule state into `scratch`, a
+ * throwaway optimizer and schedule built like the run's own, so that state
+ * they reject fails before any part of the run changes. Disposes the
+ * scratch optimizer.
+ *
+ * @param optimizerWeights The checkpoint's optimizer weights as tensors; the
+ *   caller keeps ownership.
+ * @throws Error naming the file and quoting the optimizer's or schedule's
+ *   own message.
+ */
+export async function checkStateLoads(
+  path: string,
+  checkpoint: Checkpoint,
+  optimizerWeights: NamedTensor[],
+  scratch: StateTarget,
+): Promise<void> {
+  const fail = (part: string, error: unknown): never => {
+    const message = (error as Error).message.replace(/([^.])$/, "$1.");
+    throw new Error(
+      `${path}: the ${part} does not load. ${message} ${CORRUPT}`,
+    );
+  };
+  try {
+    try {
+      await scratch.optimizer.setWeights(optimizerWeights);
+    } catch (error) {
+      fail("optimizer state", error);
+    }
+    const { schedule } = scratch;
+    const schedulerState = checkpoint.schedulerState;
+    // A schedule without state (constant, no warm-up) saves none.
+    if (schedule?.stateDict() === undefined) return;
+    if (schedulerState === undefined) {
+      throw new Error(
+        `${path}: the run follows a learning-rate schedule but the ` +
+          `checkpoint contains no schedulerState. ${CORRUPT}`,
+      );
+    }
+    try {
+      schedule.loadStateDict(schedulerState);
+    } catch (error) {
+      fail("schedule state", error);
+    }
+  } finally {
+    scratch.optimizer.dispose();
+  }
 }
 
 /**

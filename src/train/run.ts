@@ -1,10 +1,15 @@
+import { join } from "node:path";
+
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 
 import { makeBatch, range, takeFirst } from "./batches.js";
 import {
+  CHECKPOINT_FILE,
   type Checkpoint,
   type NamedTensor,
+  checkCheckpointTensors,
+  checkStateLoads,
   loadCheckpoint,
   readNamedArrays,
   saveCheckpoint,
@@ -272,23 +277,40 @@ function coreOf(optimizer: tf.Optimizer) {
   return (optimizer as DescentOptimizer).core;
 }
 
-async function restore(checkpoint: Checkpoint, state: RunState): Promise<void> {
-  const weights = readNamedArrays(checkpoint.modelWeights);
-  const current = state.model.getWeights();
-  if (weights.length !== current.length) {
-    throw new Error(
-      `Checkpoint contains ${weights.length} model weights but the model has ` +
-        `${current.length}. Resume with the same model or start afresh.`,
-    );
-  }
-  state.model.setWeights(weights.map((w) => w.tensor));
-  tf.dispose(weights.map((w) => w.tensor));
+/**
+ * Restores `state` from `checkpoint`. Everything is checked first, the
+ * optimizer and schedule state by loading it into `scratch` copies, so a
+ * checkpoint that does not fit fails before any part of the run changes.
+ */
+async function restore(
+  path: string,
+  checkpoint: Checkpoint,
+  state: RunState,
+  modelName: ModelName,
+  scratch: () => { optimizer: tf.Optimizer; schedule?: RunSchedule },
+): Promise<void> {
+  const modelWeights = state.model.weights.map((w) => ({
+    name: w.originalName,
+    shape: w.read().shape,
+  }));
+  checkCheckpointTensors(path, checkpoint, {
+    name: modelName,
+    weights: modelWeights,
+  });
 
   // Optimizers copy what setWeights gets, or keep it as a variable that
   // shares the data by reference count, so disposing it here is safe.
-  const optimizerWeights = readNamedArrays(checkpoint.optimizerWeights);
-  await state.optimizer.setWeights(optimizerWeights);
-  tf.dispose(optimizerWeights.map((w) => w.tensor));
+  const optimizerWeights = readNamedArrays(checkpoint.optimizerWeights, path);
+  try {
+    await checkStateLoads(path, checkpoint, optimizerWeights, scratch());
+    await state.optimizer.setWeights(optimizerWeights);
+  } finally {
+    tf.dispose(optimizerWeights.map((w) => w.tensor));
+  }
+  const weights = readNamedArrays(checkpoint.modelWeights, path);
+  state.model.setWeights(weights.map((w) => w.tensor));
+  tf.dispose(weights.map((w) => w.tensor));
+
   state.random.state = checkpoint.randomState;
   state.epochs = checkpoint.epochs;
   state.stepLosses = checkpoint.stepLosses;
@@ -354,13 +376,15 @@ export async function runTraining(
   const updatesPerEpoch = Math.ceil(
     Math.ceil(train.count / batchSize) / accumulate,
   );
-  const schedule = config.schedule
-    ? createRunSchedule(
-        coreOf(optimizer),
-        config.schedule,
-        updatesPerEpoch * config.epochs,
-      )
-    : undefined;
+  const scheduleOf = (runOptimizer: tf.Optimizer) =>
+    config.schedule
+      ? createRunSchedule(
+          coreOf(runOptimizer),
+          config.schedule,
+          updatesPerEpoch * config.epochs,
+        )
+      : undefined;
+  const schedule = scheduleOf(optimizer);
   state.schedule = schedule;
 
   try {
@@ -374,7 +398,14 @@ export async function runTraining(
         );
       }
       if (saved !== undefined) {
-        await restore(saved, state);
+        const path = join(options.checkpointDir, CHECKPOINT_FILE);
+        await restore(path, saved, state, config.model, () => {
+          const scratch = makeOptimizer(
+            config.optimizer,
+            config.optimizerOptions ?? {},
+          );
+          return { optimizer: scratch, schedule: scheduleOf(scratch) };
+        });
         options.onResume?.(state.epochs);
       }
     }
