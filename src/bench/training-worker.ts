@@ -10,6 +10,7 @@ import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import type * as tfl from "@tensorflow/tfjs-layers";
 
 import { setupBackend, wasmBinaryFolder } from "../train/backend.js";
+import { installWasmTrainingKernels } from "../train/wasm-kernels.js";
 import { makeBatch, range } from "../train/batches.js";
 import type { ImageSet } from "../train/idx.js";
 import { buildModel } from "../train/models.js";
@@ -57,12 +58,14 @@ async function trainWithDescent(
 
 /**
  * Trains with `model.fit` and `tf.train.adam` on the wasm backend, set up
- * here by hand so that the backend keeps its stock kernels. The loss is
+ * here by hand so that the backend keeps its stock kernels unless
+ * `withKernels` installs descent's wasm training kernels. The loss is
  * softmax cross-entropy on the logits, as in descent's loop.
  */
 async function trainWithModelFit(
   task: ContenderTask,
   report: ReportProgress,
+  withKernels: boolean,
 ): Promise<ContenderEpoch[]> {
   tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
   setWasmPaths(wasmBinaryFolder());
@@ -73,6 +76,7 @@ async function trainWithModelFit(
     );
   }
   await tf.ready();
+  if (withKernels) installWasmTrainingKernels();
 
   const { train, test } = task.data;
   const model = buildModel("mlp", train, task.seed);
@@ -134,7 +138,10 @@ function accuracyOf(model: tfl.LayersModel, set: ImageSet): number {
 
 const CONTENDERS = {
   descent: trainWithDescent,
-  modelFit: trainWithModelFit,
+  modelFit: (task: ContenderTask, report: ReportProgress) =>
+    trainWithModelFit(task, report, false),
+  modelFitWithKernels: (task: ContenderTask, report: ReportProgress) =>
+    trainWithModelFit(task, report, true),
 };
 
 if (parentPort !== null) {

@@ -1,9 +1,11 @@
 /**
  * The training benchmark behind `descent bench`: one epoch of the 784-256-10
- * MLP with Adam at batch size 128, trained twice. The first run uses
+ * MLP with Adam at batch size 128, trained three times. The first run uses
  * descent's training loop (`runTraining`, with descent's TF.js adapter and
  * the wasm training kernels). The second uses TF.js's own `model.compile`
  * and `model.fit` with `tf.train.adam` on the wasm backend's stock kernels.
+ * The third is the second with descent's wasm training kernels installed,
+ * which separates what the kernels gain from what the loop gains.
  *
  * `setupBackend` replaces wasm kernels for the whole thread it runs in, so
  * each side trains in a worker thread of its own and this thread's TF.js
@@ -36,8 +38,12 @@ export interface AccuracyGoal {
   testAccuracy: number;
 }
 
-/** The training loop a worker runs: descent's `runTraining` or TF.js's `model.fit`. */
-export type Contender = "descent" | "modelFit";
+/**
+ * The training loop a worker runs: descent's `runTraining`, TF.js's
+ * `model.fit` on the stock wasm kernels, or `model.fit` with descent's wasm
+ * training kernels installed.
+ */
+export type Contender = "descent" | "modelFit" | "modelFitWithKernels";
 
 /** The task a training worker receives as its `workerData`. */
 export interface ContenderTask {
@@ -106,6 +112,8 @@ export interface TrainingBenchResult {
   batchSize: number;
   descent: ContenderResult;
   modelFit: ContenderResult;
+  /** model.fit with the wasm training kernels that descent's loop uses. */
+  modelFitWithKernels: ContenderResult;
   /** descent's seconds per epoch divided by model.fit's. The goal is at most {@link TIME_RATIO_GOAL}. */
   timeRatio: number;
   /** Present when the options asked for the accuracy check. */
@@ -115,11 +123,13 @@ export interface TrainingBenchResult {
 const LABELS: Record<Contender, string> = {
   descent: "descent runTraining",
   modelFit: "tf model.fit",
+  modelFitWithKernels: "tf model.fit, descent kernels",
 };
 
 /**
- * Trains the MLP through descent and through model.fit, one after the
- * other, and returns both epoch times and test accuracies.
+ * Trains the MLP through descent, through model.fit and through model.fit
+ * with descent's wasm training kernels, one after the other, and returns
+ * the epoch times and test accuracies.
  *
  * @throws DataFileError if the data folder lacks a valid file; RangeError
  *   if `trainImages` is below one batch.
@@ -159,6 +169,10 @@ export async function benchTraining(
     { contender: "modelFit", data, epochs: 1, seed },
     options.onProgress,
   );
+  const modelFitWithKernelsEpochs = await runContender(
+    { contender: "modelFitWithKernels", data, epochs: 1, seed },
+    options.onProgress,
+  );
 
   const descent = firstEpoch(descentEpochs);
   const modelFit = firstEpoch(modelFitEpochs);
@@ -169,6 +183,7 @@ export async function benchTraining(
     batchSize: BATCH_SIZE,
     descent,
     modelFit,
+    modelFitWithKernels: firstEpoch(modelFitWithKernelsEpochs),
     timeRatio: descent.secondsPerEpoch / modelFit.secondsPerEpoch,
     ...(options.accuracy
       ? { accuracy: checkAccuracy(descentEpochs, trainImages, data.test.count) }

@@ -107,7 +107,11 @@ describe("descent bench", () => {
     expect(training.trainImages).toBe(256);
     expect(training.testImages).toBe(1000);
     expect(training.batchSize).toBe(128);
-    for (const side of [training.descent, training.modelFit]) {
+    for (const side of [
+      training.descent,
+      training.modelFit,
+      training.modelFitWithKernels,
+    ]) {
       expect(side.secondsPerEpoch).toBeGreaterThan(0);
       expect(side.testAccuracy).toBeGreaterThanOrEqual(0);
       expect(side.testAccuracy).toBeLessThanOrEqual(1);
@@ -204,7 +208,9 @@ describe("formatReport", () => {
     const text = formatReport(reportWithTraining(60_000, 10_000));
     expect(text).toMatch(/^ +descent runTraining +2\.00 +0\.8400$/m);
     expect(text).toMatch(/^ +tf model\.fit +10\.00 +0\.8300$/m);
+    expect(text).toMatch(/^ +tf model\.fit, descent kernels +4\.00 +0\.8350$/m);
     expect(text).toContain("descent / model.fit: 0.200 (goal <= 0.25) met");
+    expect(text).toContain("descent / model.fit with the same kernels: 0.500");
     expect(text).toContain(
       "test accuracy after epochs 1-5: 0.8400, 0.8500, 0.8600, 0.8650, 0.8680",
     );
@@ -246,6 +252,7 @@ function reportWithTraining(
       batchSize: 128,
       descent: { secondsPerEpoch: 2, testAccuracy: 0.84 },
       modelFit: { secondsPerEpoch: 10, testAccuracy: 0.83 },
+      modelFitWithKernels: { secondsPerEpoch: 4, testAccuracy: 0.835 },
       timeRatio: 0.2,
       accuracy: {
         epochs: accuracies.map((testAccuracy, i) => ({

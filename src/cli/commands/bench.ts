@@ -383,7 +383,7 @@ function formatTfjs(tfjs: BenchReport["tfjs"]): string[] {
 function formatTraining(training: BenchReport["training"]): string[] {
   if ("skipped" in training)
     return [`training comparison: skipped (${training.skipped})`];
-  const { descent, modelFit } = training;
+  const { descent, modelFit, modelFitWithKernels } = training;
   const count = (n: number) => n.toLocaleString("en");
   const lines = [
     `training comparison: one epoch of the 784-256-10 MLP, Adam lr ${LEARNING_RATE}, batch size ${BATCH_SIZE}, ` +
@@ -401,9 +401,18 @@ function formatTraining(training: BenchReport["training"]): string[] {
         modelFit.secondsPerEpoch.toFixed(2),
         modelFit.testAccuracy.toFixed(4),
       ],
+      [
+        "tf model.fit, descent kernels",
+        modelFitWithKernels.secondsPerEpoch.toFixed(2),
+        modelFitWithKernels.testAccuracy.toFixed(4),
+      ],
     ]).map((line) => `  ${line}`),
     `  descent / model.fit: ${training.timeRatio.toFixed(3)} ` +
       `(goal <= ${TIME_RATIO_GOAL}) ${metOrMissed(training.timeRatio <= TIME_RATIO_GOAL)}`,
+    `  descent / model.fit with the same kernels: ` +
+      (descent.secondsPerEpoch / modelFitWithKernels.secondsPerEpoch).toFixed(
+        3,
+      ),
   ];
   const check = training.accuracy;
   if (check === undefined) return lines;
