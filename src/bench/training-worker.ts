@@ -10,7 +10,7 @@ import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import type * as tfl from "@tensorflow/tfjs-layers";
 
 import { setupBackend, wasmBinaryFolder } from "../train/backend.js";
-import { installWasmTrainingKernels } from "../train/wasm-kernels.js";
+import { installWasmTrainingKernels } from "../tfjs/wasm-kernels.js";
 import { makeBatch, range } from "../train/batches.js";
 import type { ImageSet } from "../train/idx.js";
 import { buildModel } from "../train/models.js";

@@ -4,3 +4,4 @@ export {
   type TfjsOptimizerOptions,
 } from "./optimizer.js";
 export type { NamedTensor } from "./weights.js";
+export { installWasmTrainingKernels } from "./wasm-kernels.js";

@@ -5,7 +5,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 
-import { installWasmTrainingKernels } from "./wasm-kernels.js";
+import { installWasmTrainingKernels } from "../tfjs/wasm-kernels.js";
 
 /**
  * TF.js backends that install from the npm registry alone. `wasm` is the

@@ -2,8 +2,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import { describe, expect, it } from "vitest";
 
-import { setupBackend } from "./backend.js";
-import { Random } from "./random.js";
+import { setupBackend } from "../train/backend.js";
+import { Random } from "../train/random.js";
 
 /** Returns deterministic values in [-1, 1). */
 function values(size: number, seed: number): Float32Array {

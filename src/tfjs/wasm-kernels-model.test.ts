@@ -1,0 +1,97 @@
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-core/dist/register_all_gradients";
+import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { beforeAll, describe, expect, it } from "vitest";
+
+import { wasmBinaryFolder } from "../train/backend.js";
+import { createTfjsOptimizer, installWasmTrainingKernels } from "./index.js";
+
+/**
+ * installWasmTrainingKernels through the public entry point, called after
+ * the wasm backend is initialised, as a model.fit user would. Vitest runs
+ * each test file in a process of its own, so the stock kernels are in place
+ * until this file installs the replacements.
+ */
+
+function convModel(): tfl.LayersModel {
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({
+        inputShape: [6, 6, 1],
+        filters: 2,
+        kernelSize: 3,
+        strides: 2,
+        padding: "same",
+        kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }),
+      }),
+      tfl.layers.flatten(),
+      tfl.layers.dense({
+        units: 2,
+        kernelInitializer: tfl.initializers.glorotUniform({ seed: 2 }),
+      }),
+    ],
+  });
+  model.compile({
+    optimizer: createTfjsOptimizer("adam", { lr: 0.05 }),
+    loss: "meanSquaredError",
+  });
+  return model;
+}
+
+function batch(): { xs: tf.Tensor; ys: tf.Tensor } {
+  const pixels = Float32Array.from({ length: 8 * 36 }, (_, i) =>
+    Math.sin(i * 0.7),
+  );
+  const targets = Float32Array.from({ length: 8 * 2 }, (_, i) =>
+    Math.cos(i * 1.3),
+  );
+  return {
+    xs: tf.tensor4d(pixels, [8, 6, 6, 1]),
+    ys: tf.tensor2d(targets, [8, 2]),
+  };
+}
+
+describe("installWasmTrainingKernels", () => {
+  beforeAll(async () => {
+    tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+    setWasmPaths(wasmBinaryFolder());
+    expect(await tf.setBackend("wasm")).toBe(true);
+    await tf.ready();
+  });
+
+  it("lets model.fit train a convolution as on cpu", async () => {
+    const { xs, ys } = batch();
+    const stock = convModel();
+    await expect(stock.fit(xs, ys, { epochs: 1, verbose: 0 })).rejects.toThrow(
+      /Conv2DBackpropFilter/,
+    );
+    stock.dispose();
+
+    installWasmTrainingKernels();
+    const wasmLosses = await fitLosses(xs, ys);
+    await tf.setBackend("cpu");
+    const cpuLosses = await fitLosses(xs, ys);
+    await tf.setBackend("wasm");
+
+    expect(wasmLosses).toHaveLength(EPOCHS);
+    expect(wasmLosses[EPOCHS - 1]).toBeLessThan(wasmLosses[0] * 0.8);
+    for (let epoch = 0; epoch < EPOCHS; epoch++) {
+      expect(wasmLosses[epoch], `epoch ${epoch + 1}`).toBeCloseTo(
+        cpuLosses[epoch],
+        4,
+      );
+    }
+    tf.dispose([xs, ys]);
+  });
+});
+
+const EPOCHS = 20;
+
+/** Trains a new convModel for EPOCHS epochs on the current backend and returns its losses. */
+async function fitLosses(xs: tf.Tensor, ys: tf.Tensor): Promise<number[]> {
+  const model = convModel();
+  const history = await model.fit(xs, ys, { epochs: EPOCHS, verbose: 0 });
+  model.dispose();
+  return history.history.loss as number[];
+}
