@@ -372,6 +372,49 @@ describe("non-finite gradients with wasm kernels", () => {
   });
 });
 
+describe("gradients in ordinary arrays", () => {
+  /** Steps with a new gradient array per parameter each time, a rejected NaN step among them. */
+  function runWithNewArrays(opt: Optimizer, params: Parameter[]): void {
+    for (let k = 0; k < 6; k++) {
+      params.forEach((param, i) => {
+        param.grad = uniform(500 * k + i, param.data.length);
+      });
+      if (k === 3) {
+        (params[2].grad as FloatArray)[5] = Number.NaN;
+        expect(() => opt.step()).toThrow("holds NaN at index 5");
+        continue;
+      }
+      opt.step();
+    }
+  }
+
+  it("are copied afresh at every step", () => {
+    const expected = makeParams(false);
+    withBackend("js", () =>
+      runWithNewArrays(
+        createOptimizer("adam", expected, { lr: 0.01 }),
+        expected,
+      ),
+    );
+    const params = makeParams(false);
+    const opt = createOptimizer("adam", params, { lr: 0.01 });
+    runWithNewArrays(opt, params);
+    expect(worstError(params, expected)).toBeLessThanOrEqual(TOLERANCE);
+    opt.dispose();
+  });
+
+  it("reuse the staging memory of earlier steps", () => {
+    const kernels = loadFloat32Kernels()!;
+    const params = makeParams(false);
+    const opt = createOptimizer("adam", params, { lr: 0.01 });
+    run(opt, params, 0, 2);
+    const bytes = kernels.arena.buffer.byteLength;
+    runWithNewArrays(opt, params);
+    expect(kernels.arena.buffer.byteLength).toBe(bytes);
+    opt.dispose();
+  });
+});
+
 describe("Parameter.allocate", () => {
   it("gives zero-filled float32 data and grad of the requested shape", () => {
     const w = Parameter.allocate(12, { shape: [3, 4], name: "w" });

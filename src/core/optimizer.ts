@@ -6,7 +6,11 @@ import {
   isFloatArray,
 } from "./parameter.js";
 import { decodeArray, encodeArray, type EncodedArray } from "./encoding.js";
-import { float32Kernels, loadedFloat32Kernels } from "./wasm/runtime.js";
+import {
+  activeFloat32Kernels,
+  float32Kernels,
+  loadedFloat32Kernels,
+} from "./wasm/runtime.js";
 import {
   type OptionSpec,
   type OptionSpecs,
@@ -144,6 +148,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   private readonly skipNonFinite: boolean;
   private readonly onWarning: (message: string) => void;
   private readonly warned = new Set<string>();
+  /** The float32 gradients of the current step, in an array kept so a step allocates none. */
+  private readonly stepGradients: Float32Array[] = [];
   private readonly specEntries: ReadonlyArray<readonly [string, OptionSpec]>;
 
   protected constructor(
@@ -255,36 +261,72 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     const loss = closure?.();
     const seen = new Set<Parameter>();
     for (let g = 0; g < this.paramGroups.length; g++) this.checkGroup(g, seen);
-    if (!this.checkGradients()) return loss;
-    this.prepareState();
+    const kernels = this.beginKernelStep();
+    try {
+      if (!this.checkGradients()) return loss;
+      this.prepareState();
 
-    for (const group of this.paramGroups) {
-      for (const param of group.params) {
-        const grad = param.grad;
-        if (grad === null) continue;
-        const state = this.state.get(param) as ParamState;
-        state.step += 1;
-        this.update(param.data, grad, state, group);
+      for (const group of this.paramGroups) {
+        for (const param of group.params) {
+          const grad = param.grad;
+          if (grad === null) continue;
+          const state = this.state.get(param) as ParamState;
+          state.step += 1;
+          this.update(param.data, grad, state, group);
+        }
       }
+    } finally {
+      kernels?.endStep();
     }
     return loss;
+  }
+
+  /**
+   * Lets the wasm kernels copy each float32 gradient outside descent's
+   * memory once per step, during the finiteness check, instead of once for
+   * the check and once for the update.
+   * @returns The kernels, or null when no float32 parameter has a gradient or the backend is js.
+   */
+  private beginKernelStep(): ReturnType<typeof activeFloat32Kernels> {
+    const grads = this.stepGradients;
+    grads.length = 0;
+    for (const group of this.paramGroups) {
+      for (const param of group.params) {
+        if (
+          param.grad instanceof Float32Array &&
+          param.data instanceof Float32Array
+        )
+          grads.push(param.grad);
+      }
+    }
+    const kernels = grads.length === 0 ? null : activeFloat32Kernels();
+    kernels?.beginStep(grads);
+    // Release the arrays: the optimizer should not keep a step's gradients alive.
+    grads.length = 0;
+    return kernels;
   }
 
   /**
    * Moves this optimizer's state out of descent's WebAssembly memory into
    * ordinary arrays and frees that memory, for an optimizer you no longer
    * step or before building a large new one. The optimizer stays usable: a
-   * later float32 step with the wasm backend moves its state back.
+   * later float32 step with the wasm backend moves its state back. It also
+   * frees the block (at most 64 MiB) in which steps copy gradients held in
+   * ordinary arrays, which every optimizer shares and the next such step
+   * allocates again.
    *
    * State in WebAssembly memory is also freed when the optimizer is
    * garbage-collected, but a collection may come late, since the engine does
    * not count that memory as its own.
    */
   dispose(): void {
-    const residents = loadedFloat32Kernels()?.residents;
-    if (residents === undefined) return;
+    const kernels = loadedFloat32Kernels();
+    if (kernels === null) return;
     for (const state of this.state.values())
-      residents.releaseAll(state.buffers);
+      kernels.residents.releaseAll(state.buffers);
+    // The block that holds a step's copies of gradients from ordinary arrays
+    // is shared by all optimizers, and the next step that needs it allocates it again.
+    kernels.releaseStaging();
   }
 
   /** Sets every gradient to zero, or to `null` with `setToNone`. */

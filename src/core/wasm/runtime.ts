@@ -53,6 +53,14 @@ const COEFFICIENT_BYTES = COEFFICIENT_COUNT * 4;
 const CHUNK = 16384;
 
 /**
+ * Elements (64 MiB) of the block that holds a step's copies of gradients
+ * from outside descent's memory. Gradients past it are copied piece by
+ * piece twice per step, once for the finiteness check and once for the
+ * kernel, as when the memory is full.
+ */
+const STAGING_LIMIT = 16 * 1024 * 1024;
+
+/**
  * The smallest module that uses a SIMD instruction (i8x16.popcnt), as
  * WebAssembly feature detection usually does: `WebAssembly.validate` accepts
  * it only where SIMD is supported.
@@ -77,6 +85,12 @@ export class Float32Kernels {
   private coefficientGeneration = 0;
   private readonly thetaScratch: Float32Block;
   private readonly gradScratch: Float32Block;
+  /** The block that gradients outside the memory are copied into for one step, kept for the next. */
+  private staging: Float32Block | null = null;
+  /** Element index in `staging` of each gradient copied there in the current step. */
+  private readonly staged = new Map<Float32Array, number>();
+  /** Elements of `staging` in use in the current step. */
+  private stagingUsed = 0;
 
   constructor(exports: KernelExports) {
     this.exports = exports;
@@ -204,18 +218,77 @@ export class Float32Kernels {
 
   /**
    * Copies `theta` and `grad` into the scratch blocks and `theta` back, piece
-   * by piece, as a step does for arrays outside the kernels' memory, and runs
-   * no kernel: the benchmark's measure of what those copies cost.
+   * by piece: the copies a step makes of arrays outside the kernels' memory,
+   * without its check or kernel. The benchmark's measure of what they cost.
    */
   copyThrough(theta: Float32Array, grad: Float32Array): void {
     this.apply(skipPiece, theta, grad, 0, 0, 0);
   }
 
-  /** Returns the index of the first NaN or ±Infinity in `values`, or -1. */
+  /**
+   * Starts an optimizer step over `grads`, the float32 gradients it will
+   * check and update with. It clears the copies of the previous step and
+   * makes room to copy every gradient outside descent's memory once:
+   * {@link firstNonFinite} copies each into that room as it checks it, and
+   * the kernels then read the copy instead of copying the gradient again.
+   * Gradients past {@link STAGING_LIMIT} elements in all, or past what the
+   * memory can hold, are copied at each use instead.
+   *
+   * This may grow the memory, which detaches every view of it.
+   */
+  beginStep(grads: readonly Float32Array[]): void {
+    this.endStep();
+    let elements = 0;
+    for (const grad of grads) {
+      if (this.arena.blockOf(grad) === undefined)
+        elements += roundUpToVector(grad.length);
+    }
+    const capacity = Math.min(elements, STAGING_LIMIT);
+    if (capacity === 0) return;
+    if (this.staging !== null && this.staging.length >= capacity) return;
+    this.staging?.free();
+    this.staging = this.arena.allocate(capacity);
+  }
+
+  /** Clears the gradient copies of the current step, so no later step reads them. */
+  endStep(): void {
+    this.staged.clear();
+    this.stagingUsed = 0;
+  }
+
+  /** Frees the staging block; the next step that needs one allocates it again. */
+  releaseStaging(): void {
+    this.endStep();
+    this.staging?.free();
+    this.staging = null;
+  }
+
+  /**
+   * Returns the index of the first NaN or ±Infinity in `values`, or -1.
+   * Within a step (see {@link beginStep}), an array outside descent's memory
+   * is copied into the step's staging block as it is checked, and the
+   * kernels read that copy.
+   */
   firstNonFinite(values: Float32Array): number {
     const check = this.exports.first_non_finite;
     const block = this.arena.blockOf(values);
     if (block !== undefined) return check(block.offset, block.length);
+    if (this.staged.has(values)) return -1;
+    const room = roundUpToVector(values.length);
+    const staging = this.staging;
+    if (staging !== null && this.stagingUsed + room <= staging.length) {
+      const first = this.stagingUsed;
+      const view = staging.view();
+      for (let start = 0; start < values.length; start += CHUNK) {
+        const end = Math.min(start + CHUNK, values.length);
+        view.set(values.subarray(start, end), first + start);
+        const index = check(staging.offset + (first + start) * 4, end - start);
+        if (index >= 0) return start + index;
+      }
+      this.staged.set(values, first);
+      this.stagingUsed += room;
+      return -1;
+    }
     const scratch = this.gradScratch.view();
     for (let start = 0; start < values.length; start += CHUNK) {
       const end = Math.min(start + CHUNK, values.length);
@@ -256,6 +329,15 @@ export class Float32Kernels {
     return block.offset;
   }
 
+  /** Returns the byte address of `grad` or of its copy in this step's staging block, if either exists. */
+  private gradAddress(grad: Float32Array): number | undefined {
+    const block = this.arena.blockOf(grad);
+    if (block !== undefined) return block.offset;
+    const first = this.staged.get(grad);
+    if (first === undefined || this.staging === null) return undefined;
+    return this.staging.offset + first * 4;
+  }
+
   private apply(
     kernel: KernelFunction,
     theta: Float32Array,
@@ -265,11 +347,11 @@ export class Float32Kernels {
     p2: number,
   ): void {
     const thetaBlock = this.arena.blockOf(theta);
-    const gradBlock = this.arena.blockOf(grad);
+    const gradAddress = this.gradAddress(grad);
     // Growth may have detached a view of a block, but the block still records the length.
     const n = thetaBlock?.length ?? theta.length;
-    if (thetaBlock !== undefined && gradBlock !== undefined) {
-      kernel(thetaBlock.offset, gradBlock.offset, p0, p1, p2, n);
+    if (thetaBlock !== undefined && gradAddress !== undefined) {
+      kernel(thetaBlock.offset, gradAddress, p0, p1, p2, n);
       return;
     }
     const thetaScratch = this.thetaScratch.view();
@@ -278,16 +360,16 @@ export class Float32Kernels {
       const count = Math.min(CHUNK, n - start);
       const skip = start * 4;
       let thetaAddress = this.thetaScratch.offset;
-      let gradAddress = this.gradScratch.offset;
+      let pieceGradAddress = this.gradScratch.offset;
       if (thetaBlock === undefined)
         thetaScratch.set(theta.subarray(start, start + count));
       else thetaAddress = thetaBlock.offset + skip;
-      if (gradBlock === undefined)
+      if (gradAddress === undefined)
         gradScratch.set(grad.subarray(start, start + count));
-      else gradAddress = gradBlock.offset + skip;
+      else pieceGradAddress = gradAddress + skip;
       kernel(
         thetaAddress,
-        gradAddress,
+        pieceGradAddress,
         p0 && p0 + skip,
         p1 && p1 + skip,
         p2 && p2 + skip,
@@ -297,6 +379,11 @@ export class Float32Kernels {
         theta.set(thetaScratch.subarray(0, count), start);
     }
   }
+}
+
+/** Returns `length` rounded up to whole 4-lane vectors. */
+function roundUpToVector(length: number): number {
+  return Math.ceil(length / 4) * 4;
 }
 
 /** A kernel that leaves its piece as it is, for {@link Float32Kernels.copyThrough}. */
@@ -364,6 +451,12 @@ export function getKernelBackend(): KernelBackend {
 /** Returns the kernels when they should update `theta`: a Float32Array while the backend is wasm. */
 export function float32Kernels(theta: FloatArray): Float32Kernels | null {
   if (setting === "js" || !(theta instanceof Float32Array)) return null;
+  return loaded === undefined ? load() : loaded;
+}
+
+/** Returns the kernels while the backend is wasm, loading them if needed, else null. */
+export function activeFloat32Kernels(): Float32Kernels | null {
+  if (setting === "js") return null;
   return loaded === undefined ? load() : loaded;
 }
 
