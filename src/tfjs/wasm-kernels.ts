@@ -120,12 +120,21 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs) {
 
   const padded = keep(
     runKernel(PadV2, { x }, wasmBackend, {
-      paddings: [[0, 0], [top, bottom], [left, right], [0, 0]],
+      paddings: [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ],
       constantValue: 0,
     }),
   );
-  const xT = keep(runKernel(Transpose, { x: padded }, wasmBackend, { perm: [3, 1, 2, 0] }));
-  const dyT = keep(runKernel(Transpose, { x: dy }, wasmBackend, { perm: [1, 2, 0, 3] }));
+  const xT = keep(
+    runKernel(Transpose, { x: padded }, wasmBackend, { perm: [3, 1, 2, 0] }),
+  );
+  const dyT = keep(
+    runKernel(Transpose, { x: dy }, wasmBackend, { perm: [1, 2, 0, 3] }),
+  );
   const full = keep(
     runKernel(Conv2D, { x: xT, filter: dyT }, wasmBackend, {
       strides: [1, 1],
@@ -143,7 +152,9 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs) {
       size: [inChannels, filterHeight, filterWidth, outChannels],
     }),
   );
-  const dW = runKernel(Transpose, { x: cut }, wasmBackend, { perm: [1, 2, 0, 3] });
+  const dW = runKernel(Transpose, { x: cut }, wasmBackend, {
+    perm: [1, 2, 0, 3],
+  });
   temporaries.forEach((t) => wasmBackend.disposeData(t.dataId));
   return dW;
 }
@@ -158,7 +169,10 @@ let installed = false;
  *
  * Call it after importing `@tensorflow/tfjs-backend-wasm`, before or after
  * `tf.setBackend("wasm")`. The replacements apply to every later kernel
- * call, and later calls of this function do nothing.
+ * call, and later calls of this function do nothing. The backend still
+ * lacks the gradients of depthwise and separable convolutions.
+ * @throws Error, changing nothing, if the wasm backend's kernels are not
+ *   registered yet because its package was not imported.
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
@@ -173,6 +187,18 @@ let installed = false;
  */
 export function installWasmTrainingKernels(): void {
   if (installed) return;
+  const registered = new Set(
+    getKernelsForBackend(WASM).map((kernel) => kernel.kernelName),
+  );
+  const missing = [BatchMatMul, _FusedMatMul].filter(
+    (name) => !registered.has(name),
+  );
+  if (missing.length > 0) {
+    throw new Error(
+      `installWasmTrainingKernels: the wasm backend's ${missing.join(" and ")} kernels are not registered, ` +
+        `so there is nothing to replace yet. Import "@tensorflow/tfjs-backend-wasm" before calling it.`,
+    );
+  }
   installed = true;
 
   for (const name of [BatchMatMul, _FusedMatMul]) {
