@@ -167,6 +167,13 @@ const CACHED_LENGTH = 16384;
 /** Parameters of the step whose time counts as a step's fixed cost. */
 const OVERHEAD_LENGTH = 16;
 
+/**
+ * Fewest samples of the cached and fixed-cost steps. Each sample lasts
+ * only `sampleMs`, and another process running during all of a few
+ * samples can inflate the cached time severalfold.
+ */
+const CACHED_REPEATS = 15;
+
 /** Elements of the root-and-divide pass: its three 16 KiB arrays fit in a 48 KiB L1 cache. */
 const ROOT_DIVIDE_LENGTH = 4096;
 
@@ -287,7 +294,7 @@ function timeCachedStep(benchCase: BenchCase, settings: BenchSettings): number {
         ["overhead", () => small.step()],
       ],
       1,
-      settings,
+      { ...settings, repeats: Math.max(settings.repeats, CACHED_REPEATS) },
     );
     const largeNs = Math.min(...(samples.get("cached") as number[]));
     const smallNs = Math.min(...(samples.get("overhead") as number[]));
