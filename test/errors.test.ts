@@ -422,7 +422,7 @@ describe("step errors", () => {
     w.grad?.fill(1);
     expect(() => opt.step()).toThrow(TypeError);
     expect(() => opt.step()).toThrow(
-      /NAdam\.step: parameter "w" has taken 1 step but its scalar "muProduct" is missing, and every later NAdam step reads it as a finite number\. Restore the state with loadStateDict\(\)/,
+      /NAdam\.step: parameter "w" has taken 1 step but its scalar "muProduct" is missing, and every later NAdam step reads it as a number in \[0, 1\)\. Restore the state with loadStateDict\(\)/,
     );
     expect(Array.from(w.data)).toEqual(data);
     opt.state.get(w)!.scalars.muProduct =
@@ -437,6 +437,32 @@ describe("step errors", () => {
     expect(() => opt.step()).toThrow(/its scalar "muProduct" is Infinity/);
     expect(Array.from(w.data)).toEqual(data);
   });
+
+  // μ of step 2 with the default betas and momentumDecay: at P = 1/μ, the
+  // update would divide by 1 − P·μ = 0.
+  const mu2 = 0.9 * (1 - 0.5 * 0.96 ** (2 * 4e-3));
+  const products: Array<[string, number]> = [
+    ["1", 1],
+    ["1/μ", 1 / mu2],
+    ["-0.25", -0.25],
+  ];
+  for (const [label, muProduct] of products) {
+    it(`rejects a nadam muProduct of ${label} set between steps`, () => {
+      const { w, opt } = stepped("nadam");
+      const data = Array.from(w.data);
+      opt.state.get(w)!.scalars.muProduct = muProduct;
+      w.grad?.fill(1);
+      expect(() => opt.step()).toThrow(RangeError);
+      expect(() => opt.step()).toThrow(
+        new RegExp(
+          `parameter "w" has taken 1 step but its scalar "muProduct" is ${String(muProduct).replace(".", "\\.")}, ` +
+            `and every later NAdam step reads it as a number in \\[0, 1\\)\\.`,
+        ),
+      );
+      expect(Array.from(w.data)).toEqual(data);
+      expect(opt.state.get(w)!.step).toBe(1);
+    });
+  }
 
   it("rejects an adabound group edited to lack lrAtConstruction", () => {
     const { w, opt } = stepped("adabound");
@@ -576,12 +602,41 @@ describe("state dict errors", () => {
     [
       "negative skippedSteps",
       (saved) => (saved.skippedSteps = -5),
-      /skippedSteps must be an integer >= 0, got -5/,
+      /skippedSteps must be an integer in \[0, 9007199254740991\], got -5/,
     ],
     [
       "a string skippedSteps",
       (saved) => (saved.skippedSteps = "2"),
-      /skippedSteps must be an integer >= 0, got "2"/,
+      /skippedSteps must be an integer in \[0, 9007199254740991\], got "2"/,
+    ],
+    [
+      "skippedSteps beyond 2^53 - 1",
+      (saved) => (saved.skippedSteps = 2 ** 53),
+      /skippedSteps must be an integer in \[0, 9007199254740991\], got 9007199254740992\. Pass what stateDict\(\) returned$/,
+    ],
+    [
+      "a step count of 1e300",
+      (saved) => {
+        const state = saved.state as Record<string, { step: number }>;
+        state["0"].step = 1e300;
+      },
+      /state 0 has step 1e\+300, not an integer in \[0, 9007199254740991\]\. Pass what stateDict\(\) returned$/,
+    ],
+    [
+      "a muProduct of 1",
+      (saved) => {
+        const state = saved.state as Record<string, { scalars: object }>;
+        state["0"].scalars = { muProduct: 1 };
+      },
+      /state 0 \(parameter 0 of group 0\) has taken 1 step but its scalar "muProduct" is 1, and every later NAdam step reads it as a number in \[0, 1\)\. The saved state is altered or was converted wrongly; save it again with stateDict\(\)$/,
+    ],
+    [
+      "a negative muProduct",
+      (saved) => {
+        const state = saved.state as Record<string, { scalars: object }>;
+        state["0"].scalars = { muProduct: -0.5 };
+      },
+      /its scalar "muProduct" is -0\.5, and every later NAdam step reads it as a number in \[0, 1\)/,
     ],
     [
       "a group with a __proto__ key",
@@ -622,6 +677,47 @@ describe("state dict errors", () => {
     opt.loadStateDict({
       ...reference.stateDict(),
       state: { "0": { step: 0, scalars: {}, buffers: { m, v: m } } },
+    } as never);
+    for (const p of [w, fresh]) p.grad?.fill(1);
+    opt.step();
+    reference.step();
+    expect(Array.from(w.data)).toEqual(Array.from(fresh.data));
+  });
+
+  it("accepts a muProduct of 0 from beta1 = 0", () => {
+    const w = new Parameter(new Float64Array([1, 2]));
+    const opt = createOptimizer("nadam", [w], { lr: 0.1, betas: [0, 0.999] });
+    w.grad?.fill(1);
+    opt.step();
+    const saved = opt.stateDict();
+    expect(saved.state["0"].scalars.muProduct).toBe(0);
+    const other = new Parameter(Float64Array.from(w.data));
+    const resumed = createOptimizer("nadam", [other], {
+      lr: 0.1,
+      betas: [0, 0.999],
+    });
+    resumed.loadStateDict(saved);
+    for (const p of [w, other]) p.grad?.fill(1);
+    opt.step();
+    resumed.step();
+    expect(Array.from(other.data)).toEqual(Array.from(w.data));
+  });
+
+  it("accepts PyTorch's muProduct of 1 before the first step", () => {
+    const w = new Parameter(new Float64Array([1, 2]));
+    const fresh = new Parameter(new Float64Array([1, 2]));
+    const opt = createOptimizer("nadam", [w], { lr: 0.1 });
+    const reference = createOptimizer("nadam", [fresh], { lr: 0.1 });
+    const zeros = { dtype: "float64", length: 2, base64: "A".repeat(24) };
+    opt.loadStateDict({
+      ...reference.stateDict(),
+      state: {
+        "0": {
+          step: 0,
+          scalars: { muProduct: 1 },
+          buffers: { m: zeros, v: zeros },
+        },
+      },
     } as never);
     for (const p of [w, fresh]) p.grad?.fill(1);
     opt.step();

@@ -134,6 +134,17 @@ describe("GradientAccumulator", () => {
     expect(acc.count).toBe(0);
   });
 
+  it("rejects a count beyond 2^53 - 1", () => {
+    const w = new Parameter(new Float64Array(2));
+    const acc = new GradientAccumulator([w], { steps: 2 });
+    const saved = { ...acc.stateDict(), steps: 2 ** 60, count: 2 ** 53 };
+    expect(() => acc.loadStateDict(saved)).toThrow(StateDictError);
+    expect(() => acc.loadStateDict(saved)).toThrow(
+      /count must be an integer in \[0, 9007199254740992\), got 9007199254740992\. Pass what stateDict\(\) returned$/,
+    );
+    expect(acc.steps).toBe(2);
+  });
+
   const errors: [string, () => unknown, typeof TypeError, RegExp][] = [
     [
       "no parameters",

@@ -198,13 +198,15 @@ export class GradientAccumulator {
         "Save the state again",
       );
     }
+    // From 2^53 on, adding 1 no longer changes the count.
+    const countLimit = Math.min(options.steps, Number.MAX_SAFE_INTEGER + 1);
     if (
-      !Number.isInteger(dict.count) ||
+      !Number.isSafeInteger(dict.count) ||
       dict.count < 0 ||
-      dict.count >= options.steps
+      dict.count >= countLimit
     ) {
       fail(
-        `count must be an integer in [0, ${options.steps}), got ${describeValue(dict.count)}`,
+        `count must be an integer in [0, ${countLimit}), got ${describeValue(dict.count)}`,
         "Pass what stateDict() returned",
       );
     }

@@ -105,6 +105,17 @@ describe("ExponentialMovingAverage", () => {
     ).toThrow(/expected a state dict of format "descent-ema" version 1/);
   });
 
+  it("rejects an update count beyond 2^53 - 1", () => {
+    const w = new Parameter(new Float64Array([1, 2]));
+    const ema = new ExponentialMovingAverage([w]);
+    const saved = { ...ema.stateDict(), numUpdates: 2 ** 53 };
+    expect(() => ema.loadStateDict(saved)).toThrow(StateDictError);
+    expect(() => ema.loadStateDict(saved)).toThrow(
+      /numUpdates must be an integer in \[0, 9007199254740991\], got 9007199254740992\. Pass what stateDict\(\) returned$/,
+    );
+    expect(ema.numUpdates).toBe(0);
+  });
+
   const errors: [string, () => unknown, typeof TypeError, RegExp][] = [
     [
       "no parameters",

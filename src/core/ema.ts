@@ -221,9 +221,10 @@ export class ExponentialMovingAverage {
         "Save the state again",
       );
     }
-    if (!Number.isInteger(dict.numUpdates) || dict.numUpdates < 0) {
+    // Beyond 2^53 − 1, adding 1 no longer changes the count.
+    if (!Number.isSafeInteger(dict.numUpdates) || dict.numUpdates < 0) {
       fail(
-        `numUpdates must be an integer >= 0, got ${describeValue(dict.numUpdates)}`,
+        `numUpdates must be an integer in [0, ${Number.MAX_SAFE_INTEGER}], got ${describeValue(dict.numUpdates)}`,
         "Pass what stateDict() returned",
       );
     }

@@ -12,12 +12,15 @@ import {
   loadedFloat32Kernels,
 } from "./wasm/runtime.js";
 import {
+  type NumberOptionSpec,
   type OptionSpec,
   type OptionSpecs,
   StateDictError,
   checkOption,
   checkOptionsObject,
+  describeRange,
   describeValue,
+  isInRange,
   resolveOptions,
 } from "./validation.js";
 
@@ -90,6 +93,8 @@ export interface OptimizerStateDict {
 }
 
 const STATE_FORMAT = "descent-optimizer";
+/** The range of a saved step count. From 2^53 on, adding 1 no longer changes a count. */
+const COUNT_RANGE = `an integer in [0, ${Number.MAX_SAFE_INTEGER}]`;
 const STATE_VERSION = 1;
 const SETTING_NAMES = ["skipNonFinite", "onWarning"] as const;
 
@@ -108,11 +113,11 @@ export interface AlgorithmDescription {
    */
   optionalBuffers?: readonly string[];
   /**
-   * Names of the scalars a step reads once the parameter has stepped, such
-   * as NAdam's muProduct. Saved state with a step count of 1 or more must
-   * hold each one as a finite number. Default: none.
+   * The scalars a step reads once the parameter has stepped, such as
+   * NAdam's muProduct, by name, each with its valid range. State with a
+   * step count of 1 or more must hold each one within its range. Default: none.
    */
-  scalars?: readonly string[];
+  scalars?: Readonly<Record<string, NumberOptionSpec>>;
   /**
    * Keys that {@link Optimizer.initGroup} adds to a group and every step
    * reads, such as AdaBound's lrAtConstruction. A group, saved or live,
@@ -423,9 +428,9 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       this.decodeGroup(dict.paramGroups[g], group, g, fail),
     );
     const skippedSteps = dict.skippedSteps ?? 0;
-    if (!Number.isInteger(skippedSteps) || skippedSteps < 0) {
+    if (!isCount(skippedSteps)) {
       fail(
-        `skippedSteps must be an integer >= 0, got ${describeValue(skippedSteps)}`,
+        `skippedSteps must be ${COUNT_RANGE}, got ${describeValue(skippedSteps)}`,
         "Pass what stateDict() returned",
       );
     }
@@ -585,20 +590,25 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   }
 
   /**
-   * Returns the first scalar that a parameter's state with `step` steps
-   * must hold as a finite number but does not, or undefined.
+   * Finds the first scalar that the state of a parameter with `step` steps
+   * lacks or holds outside its valid range. Adapters that restore state
+   * without {@link loadStateDict}, such as descent/tfjs, check it with this.
+   * @returns The scalar's name, its value (`undefined` when missing) and its
+   *   valid range in words, such as "a number in [0, 1)"; or undefined when
+   *   every scalar that later steps read is valid. State of step 0 needs none.
    */
-  private missingScalar(
+  findInvalidScalar(
     step: number,
-    scalars: Record<string, unknown>,
-  ): string | undefined {
+    scalars: Readonly<Record<string, unknown>>,
+  ): { name: string; value: unknown; expected: string } | undefined {
     if (step < 1) return undefined;
-    return (this.description.scalars ?? []).find(
-      (name) =>
-        !isFiniteNumber(
-          Object.hasOwn(scalars, name) ? scalars[name] : undefined,
-        ),
-    );
+    for (const [name, spec] of Object.entries(this.description.scalars ?? {})) {
+      const value = Object.hasOwn(scalars, name) ? scalars[name] : undefined;
+      if (typeof value !== "number" || !isInRange(spec, value)) {
+        return { name, value, expected: describeRange(spec) };
+      }
+    }
+    return undefined;
   }
 
   /** Returns false when the step must be skipped because of a non-finite gradient. */
@@ -622,14 +632,18 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
           `${where}: parameter ${label}`,
         );
         const state = this.state.get(param);
-        const scalar = state && this.missingScalar(state.step, state.scalars);
+        const scalar =
+          state && this.findInvalidScalar(state.step, state.scalars);
         if (state && scalar !== undefined) {
-          const found = Object.hasOwn(state.scalars, scalar)
-            ? describeValue(state.scalars[scalar])
-            : "missing";
-          throw new TypeError(
+          const found =
+            scalar.value === undefined
+              ? "missing"
+              : describeValue(scalar.value);
+          const ErrorType =
+            typeof scalar.value === "number" ? RangeError : TypeError;
+          throw new ErrorType(
             `${where}: parameter ${label} has taken ${state.step} step${state.step === 1 ? "" : "s"} but its ` +
-              `scalar "${scalar}" is ${found}, and every later ${this.description.displayName} step reads it as a finite number. Restore the state with ` +
+              `scalar "${scalar.name}" is ${found}, and every later ${this.description.displayName} step reads it as ${scalar.expected}. Restore the state with ` +
               `loadStateDict(), or build a new optimizer to start afresh.`,
           );
         }
@@ -734,9 +748,9 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     fail: (problem: string, fix: string) => never,
   ): ParamState {
     const { step, scalars, buffers } = (entry ?? {}) as Record<string, unknown>;
-    if (!Number.isInteger(step) || (step as number) < 0) {
+    if (!isCount(step)) {
       fail(
-        `state ${key} has step ${describeValue(step)}, not an integer >= 0`,
+        `state ${key} has step ${describeValue(step)}, not ${COUNT_RANGE}`,
         "Pass what stateDict() returned",
       );
     }
@@ -789,7 +803,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     key: string,
     fail: (problem: string, fix: string) => never,
   ): Record<string, number> {
-    const kept = this.description.scalars ?? [];
+    const kept = Object.keys(this.description.scalars ?? {});
     const numbers: Record<string, number> = {};
     for (const [name, value] of Object.entries(
       (scalars ?? {}) as Record<string, unknown>,
@@ -808,17 +822,26 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       }
       numbers[name] = value;
     }
-    const missing = this.missingScalar(step, numbers);
-    if (missing !== undefined) {
+    const invalid = this.findInvalidScalar(step, numbers);
+    if (invalid !== undefined) {
       const g = this.paramGroups.findIndex((group) =>
         group.params.includes(param),
       );
       const p = this.paramGroups[g].params.indexOf(param);
       const name = param.name ? `, named "${param.name}"` : "";
+      const steps = `${step} step${step === 1 ? "" : "s"}`;
+      const where = `state ${key} (parameter ${p} of group ${g}${name})`;
+      const reader = this.description.displayName;
+      if (invalid.value === undefined) {
+        fail(
+          `${where} has taken ${steps} but is missing the scalar "${invalid.name}", which every later ${reader} step reads`,
+          "The saved state is incomplete; save it again with stateDict()",
+        );
+      }
       fail(
-        `state ${key} (parameter ${p} of group ${g}${name}) has taken ${step} step${step === 1 ? "" : "s"} ` +
-          `but is missing the scalar "${missing}", which every later ${this.description.displayName} step reads`,
-        "The saved state is incomplete; save it again with stateDict()",
+        `${where} has taken ${steps} but its scalar "${invalid.name}" is ${describeValue(invalid.value)}, ` +
+          `and every later ${reader} step reads it as ${invalid.expected}`,
+        "The saved state is altered or was converted wrongly; save it again with stateDict()",
       );
     }
     return numbers;
@@ -827,6 +850,11 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
 
 function isFiniteNumber(value: unknown): value is number {
   return typeof value === "number" && Number.isFinite(value);
+}
+
+/** Tells whether `value` is a step count: an integer from 0 to 2^53 − 1. */
+function isCount(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
 /** Returns the index of the first NaN or ±Infinity in `values`, or -1. */

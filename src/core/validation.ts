@@ -80,7 +80,8 @@ export function describeRange(spec: OptionSpec): string {
   return `a finite ${kind.replace(/^an? /, "")}`;
 }
 
-function isInRange(spec: NumberOptionSpec, value: number): boolean {
+/** Tells whether `value` is a number that `spec` accepts. */
+export function isInRange(spec: NumberOptionSpec, value: number): boolean {
   if (!Number.isFinite(value)) return false;
   if (spec.integer && !Number.isInteger(value)) return false;
   if (

@@ -50,6 +50,21 @@ const SPECS = {
 } as const;
 
 /**
+ * The running product P = μ₁·…·μₜ. Each μ lies in [0, β1] and β1 < 1, so
+ * P lies in [0, 1). A saved P of 1/μₜ₊₁ or more would make the next step
+ * divide by 1 − P·μₜ₊₁ ≤ 0. PyTorch saves the same product as `mu_product`.
+ */
+const MU_PRODUCT_SPEC = {
+  type: "number",
+  default: undefined,
+  min: 0,
+  max: 1,
+  exclusiveMax: true,
+  example: 0.45,
+  description: "running product of the momentum coefficients μ",
+} as const;
+
+/**
  * NAdam: Adam with Nesterov momentum, using Dozat's momentum schedule.
  *
  * ```text
@@ -93,7 +108,7 @@ export class NAdam extends Optimizer<NAdamOptions> {
         displayName: "NAdam",
         specs: SPECS,
         buffers: ["m", "v"],
-        scalars: ["muProduct"],
+        scalars: { muProduct: MU_PRODUCT_SPEC },
       },
       params,
       options,
