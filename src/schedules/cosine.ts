@@ -179,8 +179,8 @@ export class CosineAnnealingWarmRestarts extends LRScheduler<CosineAnnealingWarm
 
   protected override prepareState(saved: Record<string, unknown>, fail: Fail): () => void {
     const applyBase = super.prepareState(saved, fail);
-    const tI = readNumber(saved, "tI", fail, (value) => Number.isInteger(value) && value >= 1);
-    const tCur = readNumber(saved, "tCur", fail, (value) => Number.isInteger(value) && value >= 0 && value < tI);
+    const tI = readNumber(saved, "tI", fail, (value) => Number.isSafeInteger(value) && value >= 1);
+    const tCur = readNumber(saved, "tCur", fail, (value) => Number.isSafeInteger(value) && value >= 0 && value < tI);
     return () => {
       applyBase();
       this.tCur = tCur;

@@ -168,7 +168,7 @@ export class ReduceLROnPlateau extends SchedulerBase<ResolvedPlateauOptions> {
   }
 
   protected override prepareState(saved: Record<string, unknown>, fail: Fail): () => void {
-    const isCount = (value: number) => Number.isInteger(value) && value >= 0;
+    const isCount = (value: number) => Number.isSafeInteger(value) && value >= 0;
     const best = readNumber(saved, "best", fail, (value) => !Number.isNaN(value));
     const badSteps = readNumber(saved, "numBadEpochs", fail, isCount);
     const cooldownLeft = readNumber(saved, "cooldownCounter", fail, isCount);

@@ -203,7 +203,24 @@ describe("state dicts", () => {
     const sched = new CosineAnnealingWarmRestarts(sgd(), { t0: 3, ...quiet });
     const saved = sched.stateDict();
     expect(() => sched.loadStateDict({ ...saved, state: { ...saved.state, tCur: 5 } })).toThrow(/state tCur is 5, which is not valid here/);
-    expect(() => sched.loadStateDict({ ...saved, lastEpoch: 1.5 })).toThrow(/lastEpoch must be an integer >= -1, got 1\.5/);
+    expect(() => sched.loadStateDict({ ...saved, lastEpoch: 1.5 })).toThrow(/lastEpoch must be an integer in \[-1, 9007199254740991\], got 1\.5/);
+  });
+
+  it("with a counter beyond 2^53 - 1 are rejected and change nothing", () => {
+    const sched = new CosineAnnealingWarmRestarts(sgd(), { t0: 3, ...quiet });
+    const saved = sched.stateDict();
+    const before = JSON.stringify(saved);
+    expect(() => sched.loadStateDict({ ...saved, lastEpoch: 1e300 })).toThrow(
+      /CosineAnnealingWarmRestarts\.loadStateDict: lastEpoch must be an integer in \[-1, 9007199254740991\], got 1e\+300\. Pass what stateDict\(\) returned$/,
+    );
+    const huge = { ...saved.state, tI: 2 ** 60, tCur: 2 ** 53 };
+    expect(() => sched.loadStateDict({ ...saved, state: huge })).toThrow(/state tI is 1152921504606847000, which is not valid here/);
+    const plateau = new ReduceLROnPlateau(sgd(), quiet);
+    const counters = { ...plateau.stateDict().state, numBadEpochs: 2 ** 53 };
+    expect(() => plateau.loadStateDict({ ...plateau.stateDict(), state: counters })).toThrow(
+      /state numBadEpochs is 9007199254740992, which is not valid here/,
+    );
+    expect(JSON.stringify(sched.stateDict())).toBe(before);
   });
 
   it("with a negative learning rate are rejected and change nothing", () => {

@@ -175,8 +175,12 @@ export abstract class SchedulerBase<O extends object = object> {
       );
     }
     const lastEpoch = saved.lastEpoch as number;
-    if (!Number.isInteger(lastEpoch) || lastEpoch < -1) {
-      fail(`lastEpoch must be an integer >= -1, got ${describeValue(lastEpoch)}`, "Pass what stateDict() returned");
+    // Beyond 2^53 − 1, adding 1 no longer changes the counter.
+    if (!Number.isSafeInteger(lastEpoch) || lastEpoch < -1) {
+      fail(
+        `lastEpoch must be an integer in [-1, ${Number.MAX_SAFE_INTEGER}], got ${describeValue(lastEpoch)}`,
+        "Pass what stateDict() returned",
+      );
     }
     const lastLr = readNumbers({ lastLr: saved.lastLr }, "lastLr", this.optimizer.paramGroups.length, fail);
     const options = this.decodeOptions(saved.options, fail);
