@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 
 import { StateDictError, algorithmNames } from "../core/index.js";
 import { TEST_BACKENDS, useBackend } from "../../test/helpers/tfjs-backend.js";
-import { DescentOptimizer, createTfjsOptimizer } from "./index.js";
+import { DescentOptimizer, type NamedTensor, createTfjsOptimizer } from "./index.js";
 
 function values(t: tf.Tensor): number[] {
   return Array.from(t.dataSync());
@@ -410,6 +410,117 @@ describe("DescentOptimizer.setWeights", () => {
     await expect(createTfjsOptimizer("adam").setWeights(altered)).rejects.toThrow(
       /the state of variable ".*" must have .* a list of buffers/,
     );
+  });
+
+  /** Returns `weights` with "descent/state" replaced by the JSON of `edit(saved)`. */
+  function withSavedState(weights: NamedTensor[], edit: (saved: any) => void): NamedTensor[] {
+    const saved = JSON.parse(weights[1].tensor.dataSync<"string">()[0] as string);
+    edit(saved);
+    const altered = [...weights];
+    altered[1] = { name: "descent/state", tensor: tf.scalar(JSON.stringify(saved), "string") };
+    return altered;
+  }
+
+  it("rejects buffers of a variable the state does not list", async () => {
+    const { v, weights } = await trainedWeights();
+    const altered = withSavedState(weights, (saved) => (saved.variables = []));
+    const optimizer = createTfjsOptimizer("adam", { lr: 0.5 });
+    await expect(optimizer.setWeights(altered)).rejects.toThrow(StateDictError);
+    await expect(optimizer.setWeights(altered)).rejects.toThrow(
+      new RegExp(
+        `the weights \\["${v.name}/m", "${v.name}/v"\\] belong to no variable that "descent/state" lists ` +
+          `\\(it lists \\[\\]\\)\\. Pass the weights of one getWeights\\(\\) call together, unchanged\\.$`,
+      ),
+    );
+    expect(optimizer.learningRate).toBe(0.5);
+  });
+
+  it("rejects a weight given twice", async () => {
+    const { v, weights } = await trainedWeights();
+    await expect(createTfjsOptimizer("adam").setWeights([...weights, weights[2]])).rejects.toThrow(
+      new RegExp(`the weight "${v.name}/m" appears twice`),
+    );
+  });
+
+  it("rejects counts beyond 2^53 - 1", async () => {
+    const { weights } = await trainedWeights();
+    const step = withSavedState(weights, (saved) => (saved.variables[0].step = 1e300));
+    await expect(createTfjsOptimizer("adam").setWeights(step)).rejects.toThrow(
+      /the state of variable ".*" has step 1e\+300, not an integer in \[0, 9007199254740991\]\. Save the optimizer again\.$/,
+    );
+    const iterations = withSavedState(weights, (saved) => (saved.iterations = 2 ** 53));
+    await expect(createTfjsOptimizer("adam").setWeights(iterations)).rejects.toThrow(
+      /iterations and skippedSteps must be integers in \[0, 9007199254740991\], got \[9007199254740992, 0\]/,
+    );
+  });
+
+  it("rejects a nadam muProduct outside [0, 1) before changing anything", async () => {
+    const { weights } = await trainedWeights("nadam");
+    const altered = withSavedState(weights, (saved) => (saved.variables[0].scalars.muProduct = 1.5));
+    const optimizer = createTfjsOptimizer("nadam", { lr: 0.5 });
+    await expect(optimizer.setWeights(altered)).rejects.toThrow(StateDictError);
+    await expect(optimizer.setWeights(altered)).rejects.toThrow(
+      /the state of variable ".*" has taken 1 step but its scalar "muProduct" is 1\.5, and every later nadam step reads it as a number in \[0, 1\)\./,
+    );
+    expect(optimizer.learningRate).toBe(0.5);
+  });
+
+  it("rejects a suffix match of another shape", async () => {
+    const v = tf.tidy(() => tf.variable(tf.tensor([1, 2]), true, "suffix_Dense1/kernel"));
+    const optimizer = createTfjsOptimizer("adam", { lr: 0.1 });
+    optimizer.applyGradients(gradsFor([[v, [1, -1]]]));
+    const weights = await optimizer.getWeights();
+    const wider = tf.tidy(() => tf.variable(tf.tensor([1, 2, 3]), true, "suffix_Dense1/kernel_1"));
+    const resumed = createTfjsOptimizer("adam", { lr: 0.1 });
+    await resumed.setWeights(weights);
+    const update = () => resumed.applyGradients(gradsFor([[wider, [1, 1, 1]]]));
+    expect(update).toThrow(StateDictError);
+    expect(update).toThrow(
+      /the loaded state of "suffix_Dense1\/kernel" has shape \[2\] but the variable "suffix_Dense1\/kernel_1", which matches that name without its _<n> suffix, has shape \[3\]\. Load the state into the model it was saved with\.$/,
+    );
+    expect(values(wider)).toEqual([1, 2, 3]);
+    expect(resumed.iterations).toBe(1);
+
+    const live = createTfjsOptimizer("adam", { lr: 0.5 });
+    live.applyGradients(gradsFor([[wider, [1, 1, 1]]]));
+    const before = await live.getWeights();
+    const m = values(before[2].tensor);
+    await expect(live.setWeights(weights)).rejects.toThrow(/has shape \[2\] but the variable "suffix_Dense1\/kernel_1"/);
+    expect(live.learningRate).toBe(0.5);
+    expect(values((await live.getWeights())[2].tensor)).toEqual(m);
+  });
+
+  it("warns once about unmatched loaded state", async () => {
+    const { weights } = await trainedWeights();
+    const warnings: string[] = [];
+    const resumed = createTfjsOptimizer("adam", { lr: 0.1, onWarning: (message) => warnings.push(message) });
+    await resumed.setWeights(weights);
+    const renamed = ownVariable([1, 2]);
+    resumed.applyGradients(gradsFor([[renamed, [1, 1]]]));
+    resumed.applyGradients(gradsFor([[ownVariable([3]), [1]]]));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      new RegExp(
+        `^DescentOptimizer\\.applyGradients: \\["${renamed.name}"\\] found no loaded state and start afresh, ` +
+          `while the loaded state of \\[".*"\\] matches no variable updated so far\\.`,
+      ),
+    );
+    expect(resumed.core.state.get(resumed.core.paramGroups[0].params[0])?.step).toBe(1);
+  });
+
+  it("starts an unsaved variable afresh, silently", async () => {
+    const v = ownVariable([1, 2]);
+    const optimizer = createTfjsOptimizer("adam", { lr: 0.1 });
+    optimizer.applyGradients(gradsFor([[v, [1, -1]]]));
+    const weights = await optimizer.getWeights();
+    const warnings: string[] = [];
+    const resumed = createTfjsOptimizer("adam", { lr: 0.1, onWarning: (message) => warnings.push(message) });
+    await resumed.setWeights(weights);
+    const head = ownVariable([5]);
+    resumed.applyGradients(gradsFor([[v, [1, 1]], [head, [1]]]));
+    const steps = resumed.core.paramGroups[0].params.map((p) => resumed.core.state.get(p)?.step);
+    expect(steps).toEqual([2, 1]);
+    expect(warnings).toEqual([]);
   });
 
   it("rejects state for a live variable of another shape", async () => {

@@ -72,6 +72,8 @@ export class DescentOptimizer extends tf.Optimizer {
   private readonly pending = new Map<string, VariableState>();
   /** Tensors returned by the last `getWeights`, disposed by the next call. */
   private lent: tf.Tensor[] = [];
+  private readonly onWarning: (message: string) => void;
+  private warnedUnmatched = false;
 
   /**
    * @throws TypeError for an unknown algorithm name or option, RangeError for
@@ -98,6 +100,7 @@ export class DescentOptimizer extends tf.Optimizer {
     const placeholder = new Parameter(new Float32Array(0), { grad: null });
     this.core = createOptimizer(key, [placeholder], { ...coreOptions, ...settings });
     this.core.paramGroups[0].params.length = 0;
+    this.onWarning = onWarning ?? ((message) => globalThis.console?.warn(message));
     this.algorithmName = key;
     this.directAccess = directAccess;
     this.config = { algorithm: key, options: { ...toConfig(coreOptions), directAccess } };
@@ -144,7 +147,9 @@ export class DescentOptimizer extends tf.Optimizer {
     const pairs = resolveGradients(variableGradients);
     this.releaseLentWeights();
     this.forgetDisposedVariables();
+    const known = new Set(this.bindings.keys());
     const bindings = pairs.map(({ variable }) => this.bind(variable));
+    this.warnIfUnmatched(pairs.map((p) => p.variable).filter((v) => !known.has(v)));
 
     const update = openUpdate(
       pairs.map((p) => p.variable),
@@ -211,11 +216,20 @@ export class DescentOptimizer extends tf.Optimizer {
    * variable loaded into a model whose name TF.js made unique with a suffix
    * such as `_1` also matches the saved name without that suffix.
    *
+   * A variable the weights hold no state for starts afresh, as a parameter
+   * missing from a state dict does in PyTorch's `load_state_dict`: it had
+   * not been updated when the weights were saved, or it is new, like a
+   * classifier head added for fine-tuning. When such a variable is first
+   * updated while loaded state for other names is still unmatched, the
+   * optimizer sends one warning to `onWarning`.
+   *
    * Everything is checked before anything is replaced. The given tensors are
    * copied, so the caller may dispose them.
    *
    * @throws StateDictError for weights of another algorithm, a missing or
-   *   malformed entry, invalid options, or a buffer that does not fit its variable.
+   *   malformed entry, a weight that belongs to no listed variable, invalid
+   *   options or scalars, or a buffer that does not fit its variable (also
+   *   one matched without a `_<n>` suffix).
    */
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
     const decoded = await decodeState(weightValues);
@@ -279,6 +293,24 @@ export class DescentOptimizer extends tf.Optimizer {
     return binding;
   }
 
+  /**
+   * Warns once when variables seen for the first time found no loaded state
+   * while loaded state for other names is still waiting: a sign that the
+   * model's variable names differ from those the state was saved with.
+   */
+  private warnIfUnmatched(newVariables: readonly tf.Variable[]): void {
+    if (this.warnedUnmatched || this.pending.size === 0) return;
+    const fresh = newVariables.filter((v) => !this.core.state.has((this.bindings.get(v) as Binding).parameter));
+    if (fresh.length === 0) return;
+    this.warnedUnmatched = true;
+    this.onWarning(
+      `DescentOptimizer.applyGradients: ${describeValue(fresh.map((v) => v.name))} found no loaded state and ` +
+        `start afresh, while the loaded state of ${describeValue([...this.pending.keys()])} matches no variable ` +
+        `updated so far. If the model's variable names differ from those the state was saved with, load the ` +
+        `state into the model it was saved with.`,
+    );
+  }
+
   /** Moves loaded state for the binding's variable, if any, into the core. */
   private adoptPending(binding: Binding): void {
     const entry = this.findPending(binding.variable);
@@ -289,14 +321,7 @@ export class DescentOptimizer extends tf.Optimizer {
   }
 
   private findPending(variable: tf.Variable): VariableState | undefined {
-    const exact = this.pending.get(variable.name);
-    if (exact) return exact;
-    const base = withoutUniqueSuffix(variable.name);
-    const candidates = [...this.pending.values()].filter(
-      (entry) =>
-        withoutUniqueSuffix(entry.name) === base && sameShape(entry.shape, variable.shape),
-    );
-    return candidates.length === 1 ? candidates[0] : undefined;
+    return findLoadedState(this.pending, variable);
   }
 
   /**
@@ -331,11 +356,23 @@ export class DescentOptimizer extends tf.Optimizer {
             `Pass the "descent/state" weight getWeights() returned, unchanged.`,
         );
       }
+      const invalid = this.core.findInvalidScalar(entry.state.step, entry.state.scalars);
+      if (invalid !== undefined) {
+        throw new StateDictError(
+          `${where}: the state of variable "${entry.name}" has taken ${entry.state.step} ` +
+            `step${entry.state.step === 1 ? "" : "s"} but its scalar "${invalid.name}" is ` +
+            `${describeValue(invalid.value)}, and every later ${this.core.algorithm} step reads it as ` +
+            `${invalid.expected}. Pass the "descent/state" weight getWeights() returned, unchanged.`,
+        );
+      }
     }
+    // Matches live variables as setWeights will, so that a misfit fails here.
     const byName = new Map(decoded.variables.map((entry) => [entry.name, entry]));
     for (const { variable } of this.bindings.values()) {
-      const entry = byName.get(variable.name);
-      if (entry) checkFits(entry, variable);
+      const entry = findLoadedState(byName, variable);
+      if (entry === undefined) continue;
+      checkFits(entry, variable);
+      byName.delete(entry.name);
     }
   }
 
@@ -465,11 +502,31 @@ function checkGradient(variable: tf.Variable, gradient: tf.Tensor, where: string
 
 function checkFits(entry: VariableState, variable: tf.Variable): void {
   if (!sameShape(entry.shape, variable.shape)) {
+    const matched = entry.name === variable.name ? "" : ", which matches that name without its _<n> suffix,";
     throw new StateDictError(
       `DescentOptimizer: the loaded state of "${entry.name}" has shape [${entry.shape}] but the ` +
-        `variable "${variable.name}" has shape [${variable.shape}]. Load the state into the model it was saved with.`,
+        `variable "${variable.name}"${matched} has shape [${variable.shape}]. Load the state into the model it was saved with.`,
     );
   }
+}
+
+/**
+ * Returns the loaded state saved under the variable's name or, failing
+ * that, under the one name that matches it without a `_<n>` suffix.
+ * @throws StateDictError when every state that matches without the suffix
+ *   has another shape, as with a model rebuilt with other sizes.
+ */
+function findLoadedState(
+  loaded: ReadonlyMap<string, VariableState>,
+  variable: tf.Variable,
+): VariableState | undefined {
+  const exact = loaded.get(variable.name);
+  if (exact) return exact;
+  const base = withoutUniqueSuffix(variable.name);
+  const sameBase = [...loaded.values()].filter((entry) => withoutUniqueSuffix(entry.name) === base);
+  const candidates = sameBase.filter((entry) => sameShape(entry.shape, variable.shape));
+  if (sameBase.length > 0 && candidates.length === 0) checkFits(sameBase[0], variable);
+  return candidates.length === 1 ? candidates[0] : undefined;
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -111,7 +111,13 @@ export async function decodeState(weights: readonly NamedTensor[]): Promise<Deco
   if (!Array.isArray(weights)) {
     fail(`expected an array of named tensors, got ${describeValue(weights)}`, "Pass what getWeights() returned");
   }
-  const byName = new Map(weights.map((w) => [w.name, w.tensor]));
+  const byName = new Map<string, tf.Tensor>();
+  for (const weight of weights) {
+    if (byName.has(weight?.name)) {
+      fail(`the weight ${describeValue(weight.name)} appears twice`, "Pass the weights of one getWeights() call, unchanged");
+    }
+    byName.set(weight?.name, weight?.tensor);
+  }
   const stateTensor = byName.get(STATE_WEIGHT);
   if (stateTensor === undefined || stateTensor.dtype !== "string") {
     fail(
@@ -140,6 +146,7 @@ export async function decodeState(weights: readonly NamedTensor[]): Promise<Deco
     const state: ParamState = { step: entry.step, scalars: { ...entry.scalars }, buffers };
     variables.push({ name: entry.name, shape: [...entry.shape], state });
   }
+  checkEveryWeightListed(byName, saved.variables, fail);
   return {
     algorithm: saved.algorithm,
     iterations: saved.iterations,
@@ -168,8 +175,11 @@ function parseSaved(
     );
   }
   const counts = [saved.iterations, saved.skippedSteps];
-  if (!counts.every((n) => Number.isInteger(n) && n >= 0)) {
-    fail(`iterations and skippedSteps must be integers >= 0, got ${describeValue(counts)}`, "Save the optimizer again");
+  if (!counts.every(isCount)) {
+    fail(
+      `iterations and skippedSteps must be integers in [0, ${Number.MAX_SAFE_INTEGER}], got ${describeValue(counts)}`,
+      "Save the optimizer again",
+    );
   }
   if (saved.group === null || typeof saved.group !== "object" || !Array.isArray(saved.variables)) {
     fail(`"${STATE_WEIGHT}" lacks the group options or the variable list`, "Save the optimizer again");
@@ -192,12 +202,17 @@ function checkSavedVariable(
   fail: (problem: string, fix: string) => never,
 ): void {
   const label = describeValue(entry?.name);
+  if (entry !== null && typeof entry === "object" && !isCount(entry.step)) {
+    fail(
+      `the state of variable ${label} has step ${describeValue(entry.step)}, not an integer in [0, ${Number.MAX_SAFE_INTEGER}]`,
+      "Save the optimizer again",
+    );
+  }
   const valid =
     typeof entry?.name === "string" &&
     Array.isArray(entry.shape) &&
     entry.shape.every((n) => Number.isInteger(n) && n >= 0) &&
-    Number.isInteger(entry.step) &&
-    entry.step >= 0 &&
+    isCount(entry.step) &&
     Array.isArray(entry.buffers) &&
     entry.buffers.every((b) => typeof b === "string" && b !== "__proto__") &&
     entry.scalars !== null &&
@@ -205,7 +220,7 @@ function checkSavedVariable(
     Object.values(entry.scalars).every((x) => Number.isFinite(x));
   if (!valid) {
     fail(
-      `the state of variable ${label} must have a name, a shape, a step count >= 0, ` +
+      `the state of variable ${label} must have a name, a shape, a step count, ` +
         `finite numeric scalars and a list of buffers`,
       "Save the optimizer again",
     );
@@ -214,6 +229,35 @@ function checkSavedVariable(
     fail(`the variable ${label} appears twice`, "Save the optimizer again");
   }
   names.add(entry.name);
+}
+
+/**
+ * Rejects weights that belong to no variable the state lists, such as the
+ * buffers of a variable whose entry was dropped from "descent/state" or
+ * weights mixed in from another save, which loading would otherwise ignore.
+ */
+function checkEveryWeightListed(
+  byName: ReadonlyMap<string, unknown>,
+  variables: readonly SavedVariable[],
+  fail: (problem: string, fix: string) => never,
+): void {
+  const listed = new Set([ITERATIONS_WEIGHT, STATE_WEIGHT]);
+  for (const { name, buffers } of variables) {
+    for (const buffer of buffers) listed.add(`${name}/${buffer}`);
+  }
+  const extra = [...byName.keys()].filter((name) => !listed.has(name));
+  if (extra.length > 0) {
+    fail(
+      `the weight${extra.length === 1 ? "" : "s"} ${describeValue(extra)} belong${extra.length === 1 ? "s" : ""} to no ` +
+        `variable that "${STATE_WEIGHT}" lists (it lists ${describeValue(variables.map((v) => v.name))})`,
+      "Pass the weights of one getWeights() call together, unchanged",
+    );
+  }
+}
+
+/** Tells whether `value` is a count: an integer from 0 to 2^53 − 1, beyond which adding 1 changes nothing. */
+function isCount(value: unknown): boolean {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
 function describeTensor(tensor: tf.Tensor | undefined): string {
