@@ -1,7 +1,12 @@
 import {
   BatchMatMul,
   Conv2DBackpropFilter,
+  DepthwiseConv2dNativeBackpropFilter,
+  DepthwiseConv2dNativeBackpropInput,
+  type KernelFunc,
+  MaxPoolGrad,
   getKernel,
+  registerKernel,
 } from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
 
@@ -19,14 +24,38 @@ describe("installWasmTrainingKernels before the backend", () => {
       /^installWasmTrainingKernels: the wasm backend's BatchMatMul and _FusedMatMul kernels are not registered, .* Import "@tensorflow\/tfjs-backend-wasm" before calling it\.$/,
     );
     expect(getKernel(Conv2DBackpropFilter, "wasm")).toBeUndefined();
+    expect(
+      getKernel(DepthwiseConv2dNativeBackpropFilter, "wasm"),
+    ).toBeUndefined();
 
     await import("@tensorflow/tfjs-backend-wasm");
     const stock = getKernel(BatchMatMul, "wasm");
+    const stockMaxPoolGrad = getKernel(MaxPoolGrad, "wasm");
     expect(stock).toBeDefined();
+    expect(stockMaxPoolGrad).toBeDefined();
+    // A kernel the backend already has stays, as from a later backend version.
+    const own: KernelFunc = () => {
+      throw new Error("not called");
+    };
+    registerKernel({
+      kernelName: DepthwiseConv2dNativeBackpropInput,
+      backendName: "wasm",
+      kernelFunc: own,
+    });
+
     installWasmTrainingKernels();
     expect(getKernel(Conv2DBackpropFilter, "wasm")).toBeDefined();
+    expect(
+      getKernel(DepthwiseConv2dNativeBackpropFilter, "wasm"),
+    ).toBeDefined();
+    expect(
+      getKernel(DepthwiseConv2dNativeBackpropInput, "wasm")?.kernelFunc,
+    ).toBe(own);
     expect(getKernel(BatchMatMul, "wasm")?.kernelFunc).not.toBe(
       stock?.kernelFunc,
+    );
+    expect(getKernel(MaxPoolGrad, "wasm")?.kernelFunc).not.toBe(
+      stockMaxPoolGrad?.kernelFunc,
     );
   });
 });

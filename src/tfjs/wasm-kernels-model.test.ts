@@ -39,6 +39,45 @@ function convModel(): tfl.LayersModel {
   return model;
 }
 
+/**
+ * A depthwise and a separable convolution with channel multiplier 2, with
+ * batch normalisation and max pooling between them, so that some pooling
+ * windows contain no positive value.
+ */
+function depthwiseModel(): tfl.LayersModel {
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.depthwiseConv2d({
+        inputShape: [6, 6, 1],
+        kernelSize: 3,
+        depthMultiplier: 2,
+        padding: "same",
+        depthwiseInitializer: tfl.initializers.glorotUniform({ seed: 3 }),
+      }),
+      tfl.layers.batchNormalization(),
+      tfl.layers.maxPooling2d({ poolSize: 2, strides: 1 }),
+      tfl.layers.separableConv2d({
+        filters: 3,
+        kernelSize: [3, 2],
+        strides: 2,
+        depthMultiplier: 2,
+        depthwiseInitializer: tfl.initializers.glorotUniform({ seed: 4 }),
+        pointwiseInitializer: tfl.initializers.glorotUniform({ seed: 5 }),
+      }),
+      tfl.layers.flatten(),
+      tfl.layers.dense({
+        units: 2,
+        kernelInitializer: tfl.initializers.glorotUniform({ seed: 6 }),
+      }),
+    ],
+  });
+  model.compile({
+    optimizer: createTfjsOptimizer("adam", { lr: 0.05 }),
+    loss: "meanSquaredError",
+  });
+  return model;
+}
+
 function batch(): { xs: tf.Tensor; ys: tf.Tensor } {
   const pixels = Float32Array.from({ length: 8 * 36 }, (_, i) =>
     Math.sin(i * 0.7),
@@ -60,37 +99,74 @@ describe("installWasmTrainingKernels", () => {
     await tf.ready();
   });
 
-  it("lets model.fit train a convolution as on cpu", async () => {
+  it("stock kernels cannot train convolutions", async () => {
     const { xs, ys } = batch();
-    const stock = convModel();
-    await expect(stock.fit(xs, ys, { epochs: 1, verbose: 0 })).rejects.toThrow(
+    const conv = convModel();
+    await expect(conv.fit(xs, ys, { epochs: 1, verbose: 0 })).rejects.toThrow(
       /Conv2DBackpropFilter/,
     );
-    stock.dispose();
-
-    installWasmTrainingKernels();
-    const wasmLosses = await fitLosses(xs, ys);
-    await tf.setBackend("cpu");
-    const cpuLosses = await fitLosses(xs, ys);
-    await tf.setBackend("wasm");
-
-    expect(wasmLosses).toHaveLength(EPOCHS);
-    expect(wasmLosses[EPOCHS - 1]).toBeLessThan(wasmLosses[0] * 0.8);
-    for (let epoch = 0; epoch < EPOCHS; epoch++) {
-      expect(wasmLosses[epoch], `epoch ${epoch + 1}`).toBeCloseTo(
-        cpuLosses[epoch],
-        4,
-      );
-    }
+    const depthwise = tfl.sequential({
+      layers: [
+        tfl.layers.depthwiseConv2d({ inputShape: [6, 6, 1], kernelSize: 3 }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 2 }),
+      ],
+    });
+    depthwise.compile({
+      optimizer: createTfjsOptimizer("sgd", { lr: 0.1 }),
+      loss: "meanSquaredError",
+    });
+    await expect(
+      depthwise.fit(xs, ys, { epochs: 1, verbose: 0 }),
+    ).rejects.toThrow(/DepthwiseConv2dNativeBackprop(Input|Filter)/);
+    conv.dispose();
+    depthwise.dispose();
     tf.dispose([xs, ys]);
+  });
+
+  it("lets model.fit train a convolution as on cpu", async () => {
+    await expectTrainingAsOnCpu(convModel);
+  });
+
+  it("lets model.fit train depthwise and separable ones as on cpu", async () => {
+    await expectTrainingAsOnCpu(depthwiseModel);
   });
 });
 
 const EPOCHS = 20;
 
-/** Trains a new convModel for EPOCHS epochs on the current backend and returns its losses. */
-async function fitLosses(xs: tf.Tensor, ys: tf.Tensor): Promise<number[]> {
-  const model = convModel();
+/**
+ * Installs the kernels, trains a model from `build` on wasm and on cpu, and
+ * expects the same falling losses.
+ */
+async function expectTrainingAsOnCpu(
+  build: () => tfl.LayersModel,
+): Promise<void> {
+  installWasmTrainingKernels();
+  const { xs, ys } = batch();
+  const wasmLosses = await fitLosses(build, xs, ys);
+  await tf.setBackend("cpu");
+  const cpuLosses = await fitLosses(build, xs, ys);
+  await tf.setBackend("wasm");
+
+  expect(wasmLosses).toHaveLength(EPOCHS);
+  expect(wasmLosses[EPOCHS - 1]).toBeLessThan(wasmLosses[0] * 0.8);
+  for (let epoch = 0; epoch < EPOCHS; epoch++) {
+    expect(wasmLosses[epoch], `epoch ${epoch + 1}`).toBeCloseTo(
+      cpuLosses[epoch],
+      4,
+    );
+  }
+  tf.dispose([xs, ys]);
+}
+
+/** Trains a new model for EPOCHS epochs on the current backend and returns its losses. */
+async function fitLosses(
+  build: () => tfl.LayersModel,
+  xs: tf.Tensor,
+  ys: tf.Tensor,
+): Promise<number[]> {
+  const model = build();
   const history = await model.fit(xs, ys, { epochs: EPOCHS, verbose: 0 });
   model.dispose();
   return history.history.loss as number[];

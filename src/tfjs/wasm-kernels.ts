@@ -3,6 +3,9 @@ import {
   Conv2D,
   Conv2DBackpropFilter,
   type Conv2DBackpropFilterAttrs,
+  DepthwiseConv2dNativeBackpropFilter,
+  DepthwiseConv2dNativeBackpropInput,
+  MaxPoolGrad,
   type KernelConfig,
   type KernelFunc,
   PadV2,
@@ -17,6 +20,12 @@ import {
   unregisterKernel,
 } from "@tensorflow/tfjs-core";
 
+import {
+  depthwiseConv2dBackpropFilter,
+  depthwiseConv2dBackpropInput,
+  maxPoolGrad,
+} from "./wasm-loop-kernels.js";
+
 /**
  * Training fixes for the TF.js WebAssembly backend (tfjs-backend-wasm 4.22).
  *
@@ -28,6 +37,15 @@ import {
  * - It has no `Conv2DBackpropFilter` kernel, so a convolution's filter
  *   gradient fails. The kernel added here computes it with the backend's own
  *   transpose, pad, slice and convolution kernels.
+ * - It has neither gradient kernel of a depthwise convolution
+ *   (`DepthwiseConv2dNativeBackpropFilter`, `...BackpropInput`), which
+ *   depthwise and separable convolution layers need.
+ * - Its `MaxPoolGrad` passes no gradient through a pooling window without a
+ *   positive value, as after batch normalisation or a linear layer.
+ *
+ * The kernels for the last two are loops in JavaScript, in
+ * `wasm-loop-kernels.ts`, that give the cpu backend's results bit for bit
+ * (at dilation 1 for depthwise convolutions).
  */
 
 type Backend = Parameters<KernelFunc>[0]["backend"] & {
@@ -159,18 +177,32 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: KernelArgs) {
   return dW;
 }
 
+/** Kernels the wasm backend lacks, added only where it still lacks them. */
+const ADDED_KERNELS: Array<[string, KernelFunc]> = [
+  [Conv2DBackpropFilter, conv2dBackpropFilter as KernelFunc],
+  [DepthwiseConv2dNativeBackpropFilter, depthwiseConv2dBackpropFilter],
+  [DepthwiseConv2dNativeBackpropInput, depthwiseConv2dBackpropInput],
+];
+
 let installed = false;
 
 /**
- * Replaces the wasm backend's matrix-product kernels with ones that transpose
- * explicitly, and adds the missing `Conv2DBackpropFilter` kernel. Training on
- * the wasm backend, with `model.fit` or a loop of its own, then runs its
- * dense-layer gradients several times faster and can train convolutions.
+ * Patches the wasm backend for training. It replaces the matrix-product
+ * kernels (`BatchMatMul`, `_FusedMatMul`) with ones that transpose
+ * explicitly and `MaxPoolGrad` with one that handles windows without a
+ * positive value. It adds `Conv2DBackpropFilter`,
+ * `DepthwiseConv2dNativeBackpropFilter` and
+ * `DepthwiseConv2dNativeBackpropInput` where the backend lacks them. Training
+ * on the wasm backend, with `model.fit` or a loop of its own, then runs its
+ * dense-layer gradients several times faster. It can train `conv2d`,
+ * `depthwiseConv2d` and `separableConv2d` layers, and max pooling's
+ * gradient is right whatever the sign of the pooled values.
  *
  * Call it after importing `@tensorflow/tfjs-backend-wasm`, before or after
- * `tf.setBackend("wasm")`. The replacements apply to every later kernel
- * call, and later calls of this function do nothing. The backend still
- * lacks the gradients of depthwise and separable convolutions.
+ * `tf.setBackend("wasm")`. The changes apply to every later kernel call,
+ * and later calls of this function do nothing. Depthwise convolutions train
+ * in channels-last (NHWC) layout only, and without dilation because
+ * tfjs-core 4.22's depthwise gradient rejects dilations above 1.
  * @throws Error, changing nothing, if the wasm backend's kernels are not
  *   registered yet because its package was not imported.
  * @example
@@ -211,14 +243,16 @@ export function installWasmTrainingKernels(): void {
     registerKernel(replacement);
   }
 
-  const hasFilterGradient = getKernelsForBackend(WASM).some(
-    (k) => k.kernelName === Conv2DBackpropFilter,
-  );
-  if (!hasFilterGradient) {
-    registerKernel({
-      kernelName: Conv2DBackpropFilter,
-      backendName: WASM,
-      kernelFunc: conv2dBackpropFilter as KernelFunc,
-    });
+  if (registered.has(MaxPoolGrad)) unregisterKernel(MaxPoolGrad, WASM);
+  registerKernel({
+    kernelName: MaxPoolGrad,
+    backendName: WASM,
+    kernelFunc: maxPoolGrad,
+  });
+
+  for (const [kernelName, kernelFunc] of ADDED_KERNELS) {
+    if (!registered.has(kernelName)) {
+      registerKernel({ kernelName, backendName: WASM, kernelFunc });
+    }
   }
 }
