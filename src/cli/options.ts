@@ -9,12 +9,26 @@ import type { RunConfig } from "../train/run.js";
 import { SCHEDULE_NAMES, type ScheduleName } from "../train/schedule.js";
 import { DEFAULT_LEARNING_RATES } from "./presets.js";
 
+// Number() also reads "0x10" as 16 and "" as 0, so option values are taken
+// in decimal notation only.
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
+
+/**
+ * Returns the value of a number written in decimal notation (`0.001`,
+ * `1e-3`), or NaN for anything else, including hexadecimal and "".
+ * Negative zero becomes 0.
+ */
+export function parseDecimal(text: string): number {
+  const trimmed = text.trim();
+  return DECIMAL.test(trimmed) ? Number(trimmed) + 0 : Number.NaN;
+}
+
 /** Parses an integer of at least `min`, for commander options. */
 export function integerAtLeast(min: number, example: number) {
   return (text: string): number => {
-    const value = Number(text);
+    const value = Number(text) + 0;
     if (
-      !/^-?\d+$/.test(text.trim()) ||
+      !/^[+-]?\d+$/.test(text.trim()) ||
       !Number.isSafeInteger(value) ||
       value < min
     ) {
@@ -29,10 +43,10 @@ export function integerAtLeast(min: number, example: number) {
 /** Parses a finite number > 0, for commander options; `example` is the suggested fix. */
 export function positiveNumber(example: number) {
   return (text: string): number => {
-    const value = Number(text);
-    if (text.trim() === "" || !Number.isFinite(value) || value <= 0) {
+    const value = parseDecimal(text);
+    if (!Number.isFinite(value) || value <= 0) {
       throw new InvalidArgumentError(
-        `must be a number > 0, got "${text}". Try ${example}.`,
+        `must be a decimal number > 0, got "${text}". Try ${example}.`,
       );
     }
     return value;
@@ -44,10 +58,10 @@ export const parseLearningRate = positiveNumber(0.001);
 
 /** Parses a number >= 0, such as a weight decay. */
 export function parseNonNegative(text: string): number {
-  const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value) || value < 0) {
+  const value = parseDecimal(text);
+  if (!Number.isFinite(value) || value < 0) {
     throw new InvalidArgumentError(
-      `must be a number >= 0, got "${text}". Try 0.0001.`,
+      `must be a decimal number >= 0, got "${text}". Try 0.0001.`,
     );
   }
   return value;
@@ -57,7 +71,7 @@ export function parseNonNegative(text: string): number {
 export function parseBatchSize(text: string): number | "full" {
   if (text.trim().toLowerCase() === "full") return "full";
   const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || value < 1) {
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < 1) {
     throw new InvalidArgumentError(
       `must be a positive integer or "full", got "${text}". Use 128 for minibatches, 1 for stochastic ` +
         `gradient descent, or full for batch gradient descent.`,
@@ -124,15 +138,50 @@ export function parseBackend(text: string): BackendName {
   return text as BackendName;
 }
 
-/** Parses a folder that must exist. */
+/** Parses a folder of MNIST-format IDX files, which must exist. */
 export function parseExistingFolder(text: string): string {
-  if (!existsSync(text) || !statSync(text).isDirectory()) {
+  const problem = folderProblem(text);
+  if (problem !== undefined) {
     throw new InvalidArgumentError(
-      `folder "${text}" does not exist. Give a folder holding the four MNIST-format IDX files ` +
+      `${problem}. Give a folder holding the four MNIST-format IDX files ` +
         `(train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, gzipped or not).`,
     );
   }
   return text;
+}
+
+/** Parses a run folder to read, which must exist. */
+export function parseRunFolder(text: string): string {
+  const problem = folderProblem(text);
+  if (problem !== undefined) {
+    throw new InvalidArgumentError(
+      `${problem}. Pass folders that descent train or descent compare wrote (compare's are under <out>/runs/).`,
+    );
+  }
+  return text;
+}
+
+/** Returns why `text` is not an existing folder, or undefined when it is one. */
+function folderProblem(text: string): string | undefined {
+  if (text.trim() === "") return `the folder name is empty`;
+  if (!existsSync(text)) return `folder "${text}" does not exist`;
+  if (!statSync(text).isDirectory()) return `"${text}" is a file, not a folder`;
+  return undefined;
+}
+
+/**
+ * Parses the name of a folder to write, such as `--out`: any path but an
+ * empty one, which would write into the current folder.
+ */
+export function outputFolder(example: string) {
+  return (text: string): string => {
+    if (text.trim() === "") {
+      throw new InvalidArgumentError(
+        `must name a folder, got "${text}". Try ${example}.`,
+      );
+    }
+    return text;
+  };
 }
 
 /**
@@ -142,6 +191,11 @@ export function parseExistingFolder(text: string): string {
  * @throws Error naming the path, the problem and a fix.
  */
 export function checkOutputFolder(path: string, flag: string): void {
+  if (path.trim() === "") {
+    throw new Error(
+      `${flag} "${path}": the folder name is empty. Name the folder to write to.`,
+    );
+  }
   let current = resolve(path);
   while (!existsSync(current)) {
     const parent = dirname(current);

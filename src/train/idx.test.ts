@@ -257,6 +257,15 @@ describe("loadFashionMnist", () => {
     );
   });
 
+  it("rejects a file given as the folder", () => {
+    const file = join(dir, "notes.txt");
+    writeFileSync(file, "not data");
+    expectDataFileError(
+      () => loadFashionMnist(file),
+      `${file}: a file, not a data folder. Give a folder`,
+    );
+  });
+
   it("rejects a label out of range", () => {
     writeDataset(5, { gzip: false });
     writeFileSync(labelsPath(), encodeIdx([5], Uint8Array.of(0, 1, 12, 3, 4)));

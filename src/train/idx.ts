@@ -376,9 +376,12 @@ function readImageSet(
  */
 export function loadFashionMnist(dir: string = SHIPPED_DATA_DIR): MnistDataset {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    const problem = existsSync(dir)
+      ? "a file, not a data folder"
+      : "data folder not found";
     throw new DataFileError(
       dir,
-      `data folder not found. Give a folder holding the four ` +
+      `${problem}. Give a folder holding the four ` +
         `MNIST-format files ${Object.values(IDX_FILE_NAMES).join(", ")}.`,
     );
   }

@@ -145,6 +145,27 @@ describe("descent bench", () => {
     );
   });
 
+  it("rejects hexadecimal counts", async () => {
+    await expect(bench("--sizes", "0x64")).rejects.toThrow(
+      'each size must be a whole multiple of 100 (the parameters are split into 100 tensors), got "0x64"',
+    );
+    await expect(bench("--repeats", "0x7")).rejects.toThrow(
+      'must be a whole number >= 1, got "0x7"',
+    );
+  });
+
+  it("rejects counts past 2^53 - 1", async () => {
+    await expect(bench("--sizes", "1e20")).rejects.toThrow(
+      'each size must be a whole multiple of 100 (the parameters are split into 100 tensors), got "1e20"',
+    );
+    await expect(bench("--repeats", "1e300")).rejects.toThrow(
+      'must be a whole number >= 1, got "1e300"',
+    );
+    await expect(bench("--training-images", "1e300")).rejects.toThrow(
+      'must be a whole number >= 128 (one batch), got "1e300"',
+    );
+  });
+
   it("rejects an unknown algorithm", async () => {
     await expect(bench("--algorithms", "adam,lion")).rejects.toThrow(
       'unknown algorithm "lion"',

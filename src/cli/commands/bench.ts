@@ -24,6 +24,7 @@ import {
 } from "../../bench/training.js";
 import { getKernelBackend } from "../../core/index.js";
 import { SHIPPED_DATA_DIR, loadFashionMnist } from "../../train/idx.js";
+import { parseDecimal } from "../options.js";
 
 /** The machine a benchmark ran on. */
 export interface MachineInfo {
@@ -450,8 +451,8 @@ function alignColumns(rows: string[][]): string[] {
 }
 
 function parseTrainingImages(value: string): number {
-  const count = Number(value);
-  if (!Number.isInteger(count) || count < BATCH_SIZE) {
+  const count = parseDecimal(value);
+  if (!Number.isSafeInteger(count) || count < BATCH_SIZE) {
     throw new InvalidArgumentError(
       `must be a whole number >= ${BATCH_SIZE} (one batch), got "${value}". Try 2000.`,
     );
@@ -461,8 +462,8 @@ function parseTrainingImages(value: string): number {
 
 function parseSizes(value: string): number[] {
   return value.split(",").map((text) => {
-    const size = Number(text.trim());
-    if (!Number.isInteger(size) || size < 100 || size % 100 !== 0) {
+    const size = parseDecimal(text);
+    if (!Number.isSafeInteger(size) || size < 100 || size % 100 !== 0) {
       throw new InvalidArgumentError(
         `each size must be a whole multiple of 100 (the parameters are split into 100 tensors), got "${text}". Try 1e5,1e6.`,
       );
@@ -490,8 +491,8 @@ function parseAlgorithms(value: string): string[] {
 }
 
 function parseRepeats(value: string): number {
-  const repeats = Number(value);
-  if (!Number.isInteger(repeats) || repeats < 1) {
+  const repeats = parseDecimal(value);
+  if (!Number.isSafeInteger(repeats) || repeats < 1) {
     throw new InvalidArgumentError(
       `must be a whole number >= 1, got "${value}". Try 7.`,
     );

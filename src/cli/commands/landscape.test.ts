@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -258,6 +259,42 @@ describe("descent landscape errors", () => {
   it("rejects a non-positive learning rate", async () => {
     const error = await landscapeError("--lr", "0");
     expect(error.message).toContain("'0' is invalid");
+  });
+
+  it("rejects hexadecimal numbers", async () => {
+    for (const [flag, text] of [["--start", "0x1,2"], ["--lr", "0x1"]]) {
+      const error = await landscapeError(flag, text);
+      expect(error).toBeInstanceOf(CommanderError);
+      expect(error.message).toContain(`'${text}' is invalid`);
+    }
+  });
+
+  it("suggests a plot name for a bare extension", async () => {
+    const error = await landscapeError("--out", ".svg");
+    expect(error.message).toContain("Try --out landscape.svg.");
+  });
+
+  it("rejects an empty --json path", async () => {
+    const error = await landscapeError("--json", "");
+    expect(error.message).toContain(`The JSON file needs a name, got "". Try --json landscape.json.`);
+  });
+
+  it("checks every output path before writing any", async () => {
+    const file = join(dir, "taken.txt");
+    await writeFile(file, "keep me");
+    const folder = join(dir, "folder.svg");
+    await mkdir(folder);
+    const first = join(dir, "first.svg");
+    const cases: Array<[string[], string]> = [
+      [["--out", join(file, "plot.svg")], `--out ${file}: ${file} is a file, not a folder.`],
+      [["--out", folder], `--out ${folder}: ${folder} is a folder, not a file. Choose another file name.`],
+      [["--json", dir], `--json ${dir}: ${dir} is a folder, not a file.`],
+    ];
+    for (const [args, message] of cases) {
+      const error = await landscapeError("--optimizers", "sgd", "--steps", "2", "--out", first, ...args);
+      expect(error.message).toContain(message);
+      expect(existsSync(first)).toBe(false);
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+import { existsSync, statSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, extname } from "node:path";
 
@@ -15,6 +16,7 @@ import {
   testFunctionNames,
 } from "../../landscape/index.js";
 import { assignColors } from "../../report/palette.js";
+import { checkOutputFolder, parseDecimal } from "../options.js";
 
 /** Settings of one `descent landscape` invocation, parsed and checked. */
 export interface LandscapeSettings {
@@ -84,7 +86,7 @@ export function registerLandscape(program: Command): void {
         .argParser(collectPlotPath)
         .default([], "none"),
     )
-    .option("--json <file>", "write each run's options, points and values as JSON")
+    .option("--json <file>", "write each run's options, points and values as JSON", parseJsonPath)
     .addHelpText(
       "after",
       `\nExamples:\n` +
@@ -93,6 +95,7 @@ export function registerLandscape(program: Command): void {
     )
     .action(async (flags: LandscapeFlags) => {
       const settings = resolveSettings(flags);
+      checkOutputFiles(settings);
       const result = runLandscape(settings);
       process.stdout.write(`${formatSummary(settings, result)}\n`);
       for (const path of await writeOutputs(settings, result)) {
@@ -141,6 +144,25 @@ export function resolveSettings(flags: LandscapeFlags): LandscapeSettings {
     out: flags.out,
     json: flags.json,
   };
+}
+
+/**
+ * Checks every file that `settings` asks for before any is written: no
+ * part of its folder may be a file, the folder must be writable, and the
+ * path itself must not be a folder.
+ * @throws Error naming the flag, the path and the fix.
+ */
+export function checkOutputFiles(settings: LandscapeSettings): void {
+  const files = [
+    ...settings.out.map((path) => ({ flag: "--out", path })),
+    ...(settings.json === undefined ? [] : [{ flag: "--json", path: settings.json }]),
+  ];
+  for (const { flag, path } of files) {
+    if (existsSync(path) && statSync(path).isDirectory()) {
+      throw new Error(`${flag} ${path}: ${path} is a folder, not a file. Choose another file name.`);
+    }
+    checkOutputFolder(dirname(path), flag);
+  }
 }
 
 /** Runs every optimizer of `settings` and collects the runs in the JSON output's shape. */
@@ -246,8 +268,8 @@ export function parseOptimizerList(text: string): string[] {
 
 /** Parses `--start`: two finite numbers separated by a comma. */
 export function parseStart(text: string): Point {
-  const parts = text.split(",").map((part) => part.trim());
-  const numbers = parts.map((part) => (part === "" ? Number.NaN : Number(part)));
+  const parts = text.split(",");
+  const numbers = parts.map(parseDecimal);
   if (numbers.length !== 2 || !numbers.every(Number.isFinite)) {
     throw new InvalidArgumentError(
       "The start must be two finite numbers separated by a comma. Pass e.g. --start -1.2,1.",
@@ -267,7 +289,7 @@ export function parseSteps(text: string): number {
 
 /** Parses `--lr`: one positive number, or a comma-separated list of them. */
 export function parseLearningRates(text: string): number[] {
-  const rates = text.split(",").map((part) => (part.trim() === "" ? Number.NaN : Number(part)));
+  const rates = text.split(",").map(parseDecimal);
   if (!rates.every((rate) => Number.isFinite(rate) && rate > 0)) {
     throw new InvalidArgumentError(
       "Each learning rate must be a positive number. Try --lr 0.01, or --lr 0.001,0.1 for two optimizers.",
@@ -279,9 +301,18 @@ export function parseLearningRates(text: string): number[] {
 /** Adds one `--out` path, which must end in .svg or .png. */
 export function collectPlotPath(path: string, previous: string[]): string[] {
   if (!PLOT_EXTENSIONS.includes(extname(path).toLowerCase())) {
-    throw new InvalidArgumentError(
-      `The plot file must end in .svg or .png. Try --out ${path.replace(/\.[^./]*$/, "")}.svg.`,
-    );
+    // extname(".svg") is "", so a bare extension also lands here.
+    const stem = path.replace(/\.[^./]*$/, "");
+    const suggestion = stem === "" || stem.endsWith("/") ? `${stem}landscape.svg` : `${stem}.svg`;
+    throw new InvalidArgumentError(`The plot file must end in .svg or .png. Try --out ${suggestion}.`);
   }
   return [...previous, path];
+}
+
+/** Parses `--json`: the path of a file, which must not be empty. */
+export function parseJsonPath(path: string): string {
+  if (path.trim() === "") {
+    throw new InvalidArgumentError(`The JSON file needs a name, got "${path}". Try --json landscape.json.`);
+  }
+  return path;
 }

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 
 import type { RunResult, SettingValue } from "../../report/types.js";
 import { writeReport } from "../../report/write.js";
-import { parseExistingFolder } from "../options.js";
+import { checkOutputFolder, outputFolder, parseRunFolder } from "../options.js";
 import { readRunFolder, readRunSettings } from "../run-folder.js";
 
 /**
@@ -63,9 +63,15 @@ export function registerReport(program: Command): void {
       "<runs...>",
       "run folders, each with metrics.jsonl (and steps.jsonl)",
     )
-    .option("--out <dir>", "output folder", "out/report")
+    .option(
+      "--out <dir>",
+      "output folder",
+      outputFolder("out/report"),
+      "out/report",
+    )
     .action(async (runs: string[], flags: { out: string }) => {
-      const dirs = runs.map((dir) => parseExistingFolder(dir));
+      const dirs = runs.map((dir) => parseRunFolder(dir));
+      checkOutputFolder(flags.out, "--out");
       const html = await buildReportFromRuns(dirs, flags.out);
       process.stderr.write(`Report: ${resolve(html)}\n`);
     });

@@ -9,7 +9,7 @@ import { describeCounts } from "../../tour/page.js";
 import { EXPERIMENTS, type TourProgress, checkExperimentIds, runTour } from "../../tour/tour.js";
 import { createTrainer } from "../../tour/training.js";
 import { writeTour } from "../../tour/write.js";
-import { checkOutputFolder } from "../options.js";
+import { checkOutputFolder, outputFolder } from "../options.js";
 
 interface TourFlags {
   out: string;
@@ -21,16 +21,17 @@ interface TourFlags {
 }
 
 function parseSeed(value: string): number {
-  const seed = Number(value);
-  if (!Number.isSafeInteger(seed)) {
+  // Number("") is 0 and Number("0x10") is 16, so the digits are checked first.
+  const seed = Number(value) + 0;
+  if (!/^\s*[+-]?\d+\s*$/.test(value) || !Number.isSafeInteger(seed)) {
     throw new InvalidArgumentError(`the seed must be an integer, got "${value}". Try 0.`);
   }
   return seed;
 }
 
 function parseWorkers(value: string): number {
-  const workers = Number(value);
-  if (!Number.isSafeInteger(workers) || workers < 0) {
+  const workers = Number(value) + 0;
+  if (!/^\s*[+-]?\d+\s*$/.test(value) || !Number.isSafeInteger(workers) || workers < 0) {
     throw new InvalidArgumentError(
       `the worker count must be an integer ≥ 0, got "${value}". Use 0 to train in the main thread.`,
     );
@@ -40,6 +41,11 @@ function parseWorkers(value: string): number {
 
 function parseIds(value: string): string[] {
   const ids = value.split(",").map((id) => id.trim()).filter((id) => id !== "");
+  if (ids.length === 0) {
+    throw new InvalidArgumentError(
+      `must name at least one experiment, got "${value}". Valid ids: ${EXPERIMENTS.map((e) => e.id).join(", ")}.`,
+    );
+  }
   try {
     checkExperimentIds(ids);
   } catch (error) {
@@ -94,7 +100,7 @@ export function registerTour(program: Command): void {
   program
     .command("tour")
     .description("test the usual claims about the optimizers, one seeded experiment each, and write tour.html")
-    .option("--out <dir>", "folder for tour.html, tour.md, tour.json and charts/", "out/tour")
+    .option("--out <dir>", "folder for tour.html, tour.md, tour.json and charts/", outputFolder("out/tour"), "out/tour")
     .option("--quick", "run every experiment small: a few minutes on two cores")
     .option("--seed <n>", "seed of every experiment", parseSeed, 0)
     .option(
