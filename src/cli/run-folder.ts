@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 import type { RunResult, StepMetrics } from "../report/types.js";
+import { CHECKPOINT_FILE } from "../train/checkpoint.js";
 import { parseMetricsJsonl, writeFileAtomic } from "../report/write.js";
 import type { EpochMetrics } from "../train/run.js";
 import type { RunOutcome, RunTask } from "./execute-run.js";
@@ -34,10 +35,7 @@ export async function writeRunFolder(
 ): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const settings = {
-    label: task.label,
-    ...task.config,
-    data: task.dataDir,
-    backend: task.backend,
+    ...runSettings(task),
     ...(outcome
       ? {
           batchSizeResolved: outcome.batchSize,
@@ -59,6 +57,131 @@ export async function writeRunFolder(
     const lines = outcome.steps.map((s) => `${JSON.stringify(s)}\n`).join("");
     await writeFileAtomic(join(dir, "steps.jsonl"), lines);
   }
+}
+
+/** Returns the settings of `task` that its folder's `settings.json` records before the run ends. */
+function runSettings(task: RunTask): Record<string, unknown> {
+  return {
+    label: task.label,
+    ...task.config,
+    data: task.dataDir,
+    backend: task.backend,
+  };
+}
+
+/** Keys of `settings.json` that a finished run adds, which a new run cannot know yet. */
+const OUTCOME_KEYS = ["batchSizeResolved", "regime", "trainCount", "testCount"];
+
+/**
+ * Checks, before anything is written, that running `task` into `dir`
+ * replaces no run of other settings. A run of the same settings may be
+ * replaced, because it would give the same numbers again. With `resume`,
+ * the epoch count may differ, since the run continues from its checkpoint.
+ * @param flag The option that named the folder, for messages.
+ * @throws Error naming the folder, each setting that differs and the fix.
+ */
+export function checkRunFolder(dir: string, task: RunTask, flag: string): void {
+  const path = join(dir, "settings.json");
+  const saved = readJsonFile(path, flag, dir);
+  if (saved === undefined) return;
+  const skipped = task.resume ? ["epochs", ...OUTCOME_KEYS] : OUTCOME_KEYS;
+  const differences = listDifferences(saved, runSettings(task), skipped);
+  if (differences.length === 0) return;
+  throw new Error(
+    `${flag} ${dir}: the folder already contains a run with other settings (${differences.join("; ")}), ` +
+      `which this run would overwrite. ${fixFor(differences, task, dir)}.`,
+  );
+}
+
+/**
+ * Checks, before anything is written, that `task` will not overwrite the
+ * checkpoint of a run with other settings at the end of its first epoch.
+ * With `resume` the run checks the checkpoint itself when it loads it.
+ * @throws Error naming the checkpoint, each setting that differs and the fix.
+ */
+export function checkCheckpointFolder(
+  dir: string,
+  task: RunTask,
+  flag: string,
+): void {
+  if (task.resume) return;
+  const path = join(dir, CHECKPOINT_FILE);
+  const saved = readJsonFile(path, flag, dir);
+  if (saved === undefined) return;
+  const differences = listDifferences(
+    (saved.config ?? {}) as Record<string, unknown>,
+    task.config as unknown as Record<string, unknown>,
+    [],
+  );
+  if (differences.length === 0) return;
+  throw new Error(
+    `${flag} ${dir}: ${path} is the checkpoint of a run with other settings (${differences.join("; ")}), ` +
+      `which this run would overwrite at the end of its first epoch. ${fixFor(differences, task, path)}.`,
+  );
+}
+
+/** Returns the JSON object in `path`, or undefined when there is no such file. */
+function readJsonFile(
+  path: string,
+  flag: string,
+  dir: string,
+): Record<string, unknown> | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error(
+      `${flag} ${dir}: ${path} is not valid JSON (${(error as Error).message}), so the run it belongs to cannot be ` +
+        `compared with this one. Choose another folder, or delete ${dir} to replace that run.`,
+    );
+  }
+}
+
+/** Lists the settings in which `saved` and `current` differ, as "key <saved> there, <current> here". */
+function listDifferences(
+  saved: Record<string, unknown>,
+  current: Record<string, unknown>,
+  skipped: readonly string[],
+): string[] {
+  const keys = new Set([...Object.keys(saved), ...Object.keys(current)]);
+  const differences: string[] = [];
+  for (const key of keys) {
+    if (skipped.includes(key) || sameSetting(key, saved[key], current[key]))
+      continue;
+    const before = JSON.stringify(saved[key]) ?? "unset";
+    const now = JSON.stringify(current[key]) ?? "unset";
+    differences.push(`${key} ${before} there, ${now} here`);
+  }
+  return differences;
+}
+
+/** Returns the fix: --resume when only the epoch count differs, else another folder. */
+function fixFor(differences: string[], task: RunTask, target: string): string {
+  const onlyEpochs =
+    differences.length === 1 && differences[0].startsWith("epochs ");
+  return onlyEpochs
+    ? `Pass --resume to continue that run to ${task.config.epochs} epochs, choose another folder, or delete ${target} to start over`
+    : `Choose another folder, or delete ${target} to replace that run`;
+}
+
+function sameSetting(key: string, a: unknown, b: unknown): boolean {
+  if (key === "data" && typeof a === "string" && typeof b === "string") {
+    return resolve(a) === resolve(b);
+  }
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+/** JSON with object keys sorted, so that key order does not count as a difference. */
+function canonicalJson(value: unknown): string | undefined {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner !== null && typeof inner === "object" && !Array.isArray(inner)
+      ? Object.fromEntries(
+          Object.entries(inner as Record<string, unknown>).sort(([a], [b]) =>
+            a.localeCompare(b),
+          ),
+        )
+      : inner,
+  );
 }
 
 /** Reads the settings a run folder was written with, or undefined if it has none. */

@@ -199,11 +199,15 @@ describe("saveCheckpoint and loadCheckpoint", () => {
     expect(loadCheckpoint(dir, longer, "640+200:abc")?.epoch).toBe(1);
   });
 
-  it("rejects a checkpoint of other settings", () => {
+  it("rejects a checkpoint of other settings, naming each", () => {
     saveCheckpoint(dir, sampleCheckpoint());
-    const other = { ...RESUME_TEST_CONFIG, seed: 8 };
+    const other = {
+      ...RESUME_TEST_CONFIG,
+      seed: 8,
+      optimizerOptions: { lr: 0.5, weightDecay: 0.1 },
+    };
     expect(() => loadCheckpoint(dir, other, "640+200:abc")).toThrow(
-      /other settings.*"seed":8/,
+      /checkpoint\.json belongs to a run with other settings: seed is 7 in the checkpoint but 8 here; optimizerOptions\.lr is 0\.01 in the checkpoint but 0\.5 here; optimizerOptions\.weightDecay is unset in the checkpoint but 0\.1 here\. Resume with the checkpoint's settings, or choose another folder\.$/,
     );
   });
 

@@ -457,6 +457,34 @@ function resumeKey(config: RunConfig): string {
 }
 
 /**
+ * Lists the settings that keep a checkpoint from resuming, such as
+ * `optimizerOptions.lr is 0.001 in the checkpoint but 0.5 here`.
+ */
+function describeDifferences(saved: RunConfig, config: RunConfig): string {
+  const flatten = (c: RunConfig): Map<string, string> => {
+    const { optimizerOptions = {}, ...rest } = JSON.parse(
+      resumeKey(c),
+    ) as Record<string, unknown> & {
+      optimizerOptions?: Record<string, unknown>;
+    };
+    const entries = Object.entries(rest).map(([k, v]) => [k, v] as const);
+    for (const [k, v] of Object.entries(optimizerOptions))
+      entries.push([`optimizerOptions.${k}`, v]);
+    return new Map(entries.map(([k, v]) => [k, JSON.stringify(v)]));
+  };
+  const before = flatten(saved);
+  const now = flatten(config);
+  const keys = [...new Set([...before.keys(), ...now.keys()])];
+  return keys
+    .filter((key) => before.get(key) !== now.get(key))
+    .map(
+      (key) =>
+        `${key} is ${before.get(key) ?? "unset"} in the checkpoint but ${now.get(key) ?? "unset"} here`,
+    )
+    .join("; ");
+}
+
+/**
  * Reads the checkpoint in `dir`, if any, and checks that it belongs to a run
  * with `config` (the number of epochs may differ) on the same data.
  *
@@ -496,9 +524,9 @@ export function loadCheckpoint(
   checkFields(saved, path);
   if (resumeKey(saved.config) !== resumeKey(config)) {
     throw new Error(
-      `${path} belongs to a run with other settings: it has ` +
-        `${resumeKey(saved.config)}, this run has ${resumeKey(config)}. ` +
-        `Resume with the same settings, or choose another folder.`,
+      `${path} belongs to a run with other settings: ` +
+        `${describeDifferences(saved.config, config)}. ` +
+        `Resume with the checkpoint's settings, or choose another folder.`,
     );
   }
   if (saved.dataFingerprint !== dataFingerprint) {

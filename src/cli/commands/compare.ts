@@ -14,13 +14,20 @@ import {
   addRunOptions,
   checkOutputFolder,
   integerAtLeast,
+  outputFolder,
   parseLearningRate,
   parseOptimizerList,
   runConfigFor,
 } from "../options.js";
 import { DEFAULT_OPTIMIZERS } from "../presets.js";
 import { type ProgressDisplay, createProgress } from "../progress.js";
-import { metricsLine, runFolder, writeRunFolder } from "../run-folder.js";
+import {
+  checkCheckpointFolder,
+  checkRunFolder,
+  metricsLine,
+  runFolder,
+  writeRunFolder,
+} from "../run-folder.js";
 import type { WorkerMessage } from "../run-worker.js";
 
 /** Settings of `descent compare`, after parsing. */
@@ -147,6 +154,10 @@ export async function runCompare(
     );
   }
   const tasks = compareTasks(settings);
+  for (const task of tasks) {
+    checkRunFolder(runFolder(settings.out, task.label), task, "--out");
+    checkCheckpointFolder(task.checkpointDir, task, "--out");
+  }
   const epochsByLabel = new Map<string, EpochMetrics[]>(
     tasks.map((t) => [t.label, []]),
   );
@@ -290,7 +301,12 @@ export function registerCompare(program: Command): void {
       "learning rate for every optimizer (default: a rate per optimizer, listed in the README)",
       parseLearningRate,
     )
-    .option("--out <dir>", "output folder", "out/compare")
+    .option(
+      "--out <dir>",
+      "output folder",
+      outputFolder("out/compare"),
+      "out/compare",
+    )
     .option(
       "--jobs <n>",
       "runs trained in parallel worker threads (default: number of cores)",

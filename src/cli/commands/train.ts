@@ -9,12 +9,17 @@ import {
   type RunFlags,
   addRunOptions,
   checkOutputFolder,
+  outputFolder,
   parseLearningRate,
   parseOptimizerName,
   runConfigFor,
 } from "../options.js";
 import { createProgress } from "../progress.js";
-import { writeRunFolder } from "../run-folder.js";
+import {
+  checkCheckpointFolder,
+  checkRunFolder,
+  writeRunFolder,
+} from "../run-folder.js";
 
 interface TrainFlags extends RunFlags {
   optimizer: string;
@@ -38,11 +43,12 @@ export function trainTask(flags: TrainFlags): RunTask {
 /** Trains the run `flags` describe, writing its folder after every epoch. */
 async function train(flags: TrainFlags): Promise<void> {
   const task = trainTask(flags);
+  const checkpointFlag =
+    flags.checkpoint === undefined ? "--out" : "--checkpoint";
   checkOutputFolder(flags.out, "--out");
-  checkOutputFolder(
-    task.checkpointDir,
-    flags.checkpoint === undefined ? "--out" : "--checkpoint",
-  );
+  checkOutputFolder(task.checkpointDir, checkpointFlag);
+  checkRunFolder(flags.out, task, "--out");
+  checkCheckpointFolder(task.checkpointDir, task, checkpointFlag);
   const progress = createProgress();
   const epochs: EpochMetrics[] = [];
   progress.start(task.label, task.config.epochs);
@@ -82,10 +88,11 @@ export function registerTrain(program: Command): void {
       "learning rate (default: the optimizer's rate in descent compare)",
       parseLearningRate,
     )
-    .option("--out <dir>", "run folder", "out/train")
+    .option("--out <dir>", "run folder", outputFolder("out/train"), "out/train")
     .option(
       "--checkpoint <dir>",
       "checkpoint folder, written atomically at every epoch end (default: <out>/checkpoint)",
+      outputFolder("out/train/checkpoint"),
     )
     .option("--resume", "continue from the checkpoint if there is one", false);
   addRunOptions(command).action(train);
