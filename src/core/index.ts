@@ -44,7 +44,10 @@ export {
   createOptimizer,
   isAlgorithmName,
   type AlgorithmInfo,
+  type AlgorithmName,
+  type AlgorithmOptionsByName,
   type OptionInfo,
+  type OptionsFor,
 } from "./registry.js";
 export {
   effectiveLearningRate,

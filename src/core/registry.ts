@@ -11,15 +11,20 @@ import {
   checkOptionNames,
   checkOptionsObject,
 } from "./validation.js";
-import { SGD } from "./algorithms/sgd.js";
-import { Adagrad } from "./algorithms/adagrad.js";
-import { Adadelta } from "./algorithms/adadelta.js";
-import { RMSprop } from "./algorithms/rmsprop.js";
-import { Adam, AdamW } from "./algorithms/adam.js";
-import { Adamax } from "./algorithms/adamax.js";
-import { NAdam } from "./algorithms/nadam.js";
-import { RAdam } from "./algorithms/radam.js";
-import { AdaBound, AdaBoundW, AMSBound } from "./algorithms/adabound.js";
+import { SGD, type SGDOptions } from "./algorithms/sgd.js";
+import { Adagrad, type AdagradOptions } from "./algorithms/adagrad.js";
+import { Adadelta, type AdadeltaOptions } from "./algorithms/adadelta.js";
+import { RMSprop, type RMSpropOptions } from "./algorithms/rmsprop.js";
+import { Adam, AdamW, type AdamOptions } from "./algorithms/adam.js";
+import { Adamax, type AdamaxOptions } from "./algorithms/adamax.js";
+import { NAdam, type NAdamOptions } from "./algorithms/nadam.js";
+import { RAdam, type RAdamOptions } from "./algorithms/radam.js";
+import {
+  AdaBound,
+  AdaBoundW,
+  AMSBound,
+  type AdaBoundOptions,
+} from "./algorithms/adabound.js";
 
 type Params =
   readonly Parameter[] | readonly ParamGroupInput<Record<string, unknown>>[];
@@ -50,13 +55,46 @@ export interface AlgorithmInfo {
   options: readonly OptionInfo[];
 }
 
+/** The options of each algorithm and alias, by the name {@link createOptimizer} takes. */
+export interface AlgorithmOptionsByName {
+  sgd: SGDOptions;
+  momentum: SGDOptions;
+  nesterov: SGDOptions;
+  adagrad: AdagradOptions;
+  adadelta: AdadeltaOptions;
+  rmsprop: RMSpropOptions;
+  adam: AdamOptions;
+  amsgrad: AdamOptions;
+  adamw: AdamOptions;
+  adamax: AdamaxOptions;
+  nadam: NAdamOptions;
+  radam: RAdamOptions;
+  adabound: AdaBoundOptions;
+  amsbound: AdaBoundOptions;
+  adaboundw: AdaBoundOptions;
+}
+
+/** A lowercase algorithm or alias name that {@link createOptimizer} takes. */
+export type AlgorithmName = keyof AlgorithmOptionsByName;
+
+/**
+ * The options {@link createOptimizer} takes with `name`: the algorithm's
+ * own options, each optional, for a lowercase name known at compile time,
+ * so a misspelt option fails to type-check; any record for another string,
+ * which is checked when the optimizer is built.
+ */
+export type OptionsFor<N extends string> = (N extends AlgorithmName
+  ? Partial<AlgorithmOptionsByName[N]>
+  : Record<string, unknown>) &
+  OptimizerSettings;
+
 interface Entry {
   cls: OptimizerClass;
   summary: string;
   aliasOf?: { name: string; options: Readonly<Record<string, unknown>> };
 }
 
-const ENTRIES: Readonly<Record<string, Entry>> = {
+const ENTRIES: Readonly<Record<AlgorithmName, Entry>> = {
   sgd: {
     cls: SGD as unknown as OptimizerClass,
     summary:
@@ -164,7 +202,9 @@ export function isAlgorithmName(name: string): boolean {
 /**
  * Builds an optimizer by its lowercase name (`"adam"`, `"sgd"`, ...) or by an
  * alias that presets options (`"momentum"`, `"nesterov"`, `"amsgrad"`).
- * Options given explicitly override an alias's presets.
+ * Options given explicitly override an alias's presets. With a lowercase
+ * name written in the code, TypeScript checks the options against that
+ * algorithm's ({@link OptionsFor}); other names are checked when called.
  *
  * @throws TypeError for an unknown name, listing the valid ones, or for an invalid option.
  * @example
@@ -173,10 +213,10 @@ export function isAlgorithmName(name: string): boolean {
  * const opt = createOptimizer("nesterov", [w], { lr: 0.01 });
  * ```
  */
-export function createOptimizer(
-  name: string,
+export function createOptimizer<N extends string>(
+  name: N,
   params: Params,
-  options: Record<string, unknown> & OptimizerSettings = {},
+  options: OptionsFor<N> = {} as OptionsFor<N>,
 ): Optimizer {
   if (typeof name !== "string" || !isAlgorithmName(name.toLowerCase())) {
     throw new TypeError(
@@ -184,7 +224,7 @@ export function createOptimizer(
         `Valid names: ${algorithmNames.join(", ")}.`,
     );
   }
-  const entry = ENTRIES[name.toLowerCase()];
+  const entry = ENTRIES[name.toLowerCase() as AlgorithmName];
   const where = `createOptimizer("${name}")`;
   checkOptionsObject(where, entry.cls.specs, options);
   checkOptionNames(where, entry.cls.specs, options, [

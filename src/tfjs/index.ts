@@ -2,6 +2,7 @@ export {
   DescentOptimizer,
   createTfjsOptimizer,
   type TfjsOptimizerOptions,
+  type TfjsOptionsFor,
 } from "./optimizer.js";
 export type { NamedTensor } from "./weights.js";
 export { installWasmTrainingKernels } from "./wasm-kernels.js";

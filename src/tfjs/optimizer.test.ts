@@ -38,7 +38,7 @@ describe("createTfjsOptimizer", () => {
   });
 
   it("rejects TF.js option names, naming descent's", () => {
-    expect(() => createTfjsOptimizer("adam", { learningRate: 0.1 })).toThrow(/Use lr instead/);
+    expect(() => createTfjsOptimizer("adam", { learningRate: 0.1 } as never)).toThrow(/Use lr instead/);
   });
 
   it("rejects a non-boolean directAccess", () => {

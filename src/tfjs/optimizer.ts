@@ -8,6 +8,7 @@ import {
   isAlgorithmName,
   type Optimizer,
   type OptimizerSettings,
+  type OptionsFor,
   type ParamState,
 } from "../core/index.js";
 import { describeValue } from "../core/validation.js";
@@ -31,6 +32,14 @@ export type TfjsOptimizerOptions = Record<string, unknown> &
      */
     directAccess?: boolean;
   };
+
+/**
+ * The options {@link createTfjsOptimizer} takes with `name`: those of
+ * {@link OptionsFor}, typed by algorithm for a lowercase name known at
+ * compile time, plus `directAccess`.
+ */
+export type TfjsOptionsFor<N extends string> = OptionsFor<N> &
+  Pick<TfjsOptimizerOptions, "directAccess">;
 
 /** A variable the optimizer has seen, with the core parameter that stands for it. */
 interface Binding {
@@ -557,7 +566,9 @@ function coreOptionsOf(config: tf.serialization.ConfigDict): Record<string, unkn
 /**
  * Creates a TF.js optimizer that runs descent's algorithm `name` (any name
  * {@link createOptimizer} accepts: `"sgd"`, `"adam"`, `"adamw"`,
- * `"adabound"`, ...) with the given options.
+ * `"adabound"`, ...) with the given options. With a lowercase name written
+ * in the code, TypeScript checks the options against that algorithm's, so
+ * TF.js's `learningRate` in place of `lr` fails to compile.
  *
  * @throws TypeError for an unknown name or option, RangeError for an option out of range.
  * @example
@@ -566,6 +577,9 @@ function coreOptionsOf(config: tf.serialization.ConfigDict): Record<string, unkn
  * model.compile({ optimizer, loss: "categoricalCrossentropy" });
  * ```
  */
-export function createTfjsOptimizer(name: string, options: TfjsOptimizerOptions = {}): DescentOptimizer {
-  return new DescentOptimizer(name, options);
+export function createTfjsOptimizer<N extends string>(
+  name: N,
+  options: TfjsOptionsFor<N> = {} as TfjsOptionsFor<N>,
+): DescentOptimizer {
+  return new DescentOptimizer(name, options as TfjsOptimizerOptions);
 }
