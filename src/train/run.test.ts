@@ -116,6 +116,16 @@ describe("runTraining", () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it("names the step where a run diverges", async () => {
+    const diverging = runTraining(
+      { ...SMALL, model: "mlp", optimizerOptions: { lr: 1e30 }, epochs: 1 },
+      data,
+    );
+    await expect(diverging).rejects.toThrow(
+      /^Training run: the run diverged at step \d+ of epoch 1 \(loss .+\), and the update was not applied\. SGD\.step: the gradient of parameter "[^"]+" holds (NaN|-?Infinity) at index \d+; every gradient element must be finite\. Lower the learning rate \(optimizerOptions\.lr or --lr, now 1e\+30\), or clip gradients \(clipNorm or --clip-norm\)\.$/,
+    );
+  });
+
   it("uses an injected optimizer factory", async () => {
     const names: string[] = [];
     await runTraining(SMALL, data, {

@@ -442,7 +442,12 @@ export async function runTraining(
           let update = averageGradients(pending, batchesInUpdate);
           if (config.clipNorm !== undefined)
             update = clipByGlobalNorm(update, config.clipNorm).grads;
-          state.optimizer.applyGradients(update);
+          try {
+            state.optimizer.applyGradients(update);
+          } catch (error) {
+            tf.dispose(Object.values(update));
+            throw explainDivergence(error, epoch, state.stepLosses.length + 1, loss, lr);
+          }
           tf.dispose(Object.values(update));
           pending = undefined;
           batchesInUpdate = 0;
@@ -517,4 +522,27 @@ export async function runTraining(
     state.model.dispose();
     state.optimizer.dispose();
   }
+}
+
+/**
+ * Rewrites the optimizer's error for a non-finite gradient, whose advice to
+ * pass `skipNonFinite` a training run cannot take, into one that names the
+ * step and the run settings that help. Other errors pass through unchanged.
+ */
+function explainDivergence(
+  error: unknown,
+  epoch: number,
+  step: number,
+  loss: number,
+  lr: unknown,
+): unknown {
+  if (!(error instanceof RangeError) || !/must be finite/.test(error.message))
+    return error;
+  const detail = error.message.replace(/ Find where the loss.*$/s, "");
+  const rate = typeof lr === "number" ? `, now ${lr}` : "";
+  return new RangeError(
+    `Training run: the run diverged at step ${step} of epoch ${epoch} (loss ${loss}), ` +
+      `and the update was not applied. ${detail} Lower the learning rate ` +
+      `(optimizerOptions.lr or --lr${rate}), or clip gradients (clipNorm or --clip-norm).`,
+  );
 }
