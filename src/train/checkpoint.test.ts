@@ -407,6 +407,25 @@ describe("resume from a checkpoint that does not fit", () => {
     expect(resumed.stepLrs).toEqual(reference.stepLrs);
   });
 
+  it("rejects more epochs under a cosine schedule", async () => {
+    const path = join(dir, CHECKPOINT_FILE);
+    writeFileSync(path, template);
+    let steps = 0;
+    await expect(
+      runTraining({ ...config, epochs: 3 }, data, {
+        checkpointDir: dir,
+        resume: true,
+        onStep: () => void steps++,
+      }),
+    ).rejects.toThrow(
+      `Training run: the checkpoint in ${dir} belongs to a run of 2 epochs, over which its cosine schedule ` +
+        "spreads the learning rate, so resuming it with 3 epochs would give the remaining epochs rates " +
+        "planned for another run. Resume with 2 epochs, or start a new run in another folder.",
+    );
+    expect(steps).toBe(0);
+    expect(readFileSync(path, "utf8")).toBe(template);
+  });
+
   it("rejects NaN in a model weight", async () => {
     const message = await resumeFrom((file) => {
       editFloats(file.modelWeights[0], (values) => (values[5] = Number.NaN));

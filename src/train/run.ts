@@ -23,6 +23,7 @@ import {
   type RunSchedule,
   type ScheduleConfig,
   createRunSchedule,
+  scheduleSpansRun,
 } from "./schedule.js";
 import {
   accumulateGradients,
@@ -395,6 +396,20 @@ export async function runTraining(
           `Training run: the checkpoint in ${options.checkpointDir} has ` +
             `${saved.epoch} epochs, more than the ${config.epochs} ` +
             `requested. Ask for at least ${saved.epoch} epochs.`,
+        );
+      }
+      if (
+        saved !== undefined &&
+        saved.config.epochs !== config.epochs &&
+        config.schedule !== undefined &&
+        scheduleSpansRun(config.schedule)
+      ) {
+        throw new RangeError(
+          `Training run: the checkpoint in ${options.checkpointDir} belongs to a run of ` +
+            `${saved.config.epochs} epochs, over which its ${config.schedule.name} schedule ` +
+            `spreads the learning rate, so resuming it with ${config.epochs} epochs would give ` +
+            `the remaining epochs rates planned for another run. Resume with ` +
+            `${saved.config.epochs} epochs, or start a new run in another folder.`,
         );
       }
       if (saved !== undefined) {

@@ -138,6 +138,15 @@ export function checkRunSchedule(config: RunConfig, trainCount: number): void {
   checkScheduleConfig(config.schedule, updates);
 }
 
+/**
+ * Tells whether the schedule plans its rates over the run's length (cosine,
+ * step, exponential, onecycle), so that a run of another length would use
+ * other rates. Constant and plateau schedules do not, nor does a warm-up.
+ */
+export function scheduleSpansRun(config: ScheduleConfig): boolean {
+  return config.name !== "constant" && config.name !== "plateau";
+}
+
 function mainScheduler(
   optimizer: Optimizer,
   name: Exclude<ScheduleName, "plateau">,
