@@ -171,6 +171,11 @@ function run(
   }
 }
 
+/** Wraps arrays as parameters, for {@link worstError}. */
+function wrap(arrays: Float32Array[]): Parameter[] {
+  return arrays.map((array) => new Parameter(array));
+}
+
 function worstError(actual: Parameter[], expected: Parameter[]): number {
   let worst = 0;
   actual.forEach((param, i) => {
@@ -412,6 +417,126 @@ describe("gradients in ordinary arrays", () => {
     runWithNewArrays(opt, params);
     expect(kernels.arena.buffer.byteLength).toBe(bytes);
     opt.dispose();
+  });
+
+  it("are not staged outside a step", () => {
+    const kernels = loadFloat32Kernels()!;
+    const params = makeParams(false);
+    const opt = createOptimizer("sgd", params, { lr: 0.5 });
+    // After a step on ordinary arrays the staging block exists.
+    run(opt, params, 0, 1);
+    const theta = new Float32Array(8);
+    const grad = new Float32Array(8).fill(1);
+    expect(kernels.firstNonFinite(grad)).toBe(-1);
+    grad.fill(2);
+    // Plain SGD coefficients: lr, sign, weight decay.
+    kernels.run("sgd", [0.5, 1, 0], theta, grad, {});
+    expect(theta).toEqual(new Float32Array(8).fill(-1));
+    opt.dispose();
+  });
+});
+
+describe("gradients that overlap parameter data", () => {
+  /** Parameters whose gradients `setGrads` writes before step `k`. */
+  interface Aliased {
+    params: Parameter[];
+    setGrads(k: number): void;
+  }
+
+  /** Runs four steps of `algorithm` on `backend` and returns the parameters' data. */
+  function stepAliased(
+    backend: "js" | "wasm",
+    algorithm: string,
+    build: () => Aliased,
+  ): Float32Array[] {
+    return withBackend(backend, () => {
+      const { params, setGrads } = build();
+      const opt = createOptimizer(algorithm, params, { lr: 0.01 });
+      for (let k = 0; k < 4; k++) {
+        setGrads(k);
+        opt.step();
+      }
+      const data = params.map((param) => param.data.slice() as Float32Array);
+      opt.dispose();
+      params.forEach((param) => param.dispose());
+      return data;
+    });
+  }
+
+  /** Builds two parameters, the second with the first one's data as its gradient. */
+  function gradIsEarlierData(): Aliased {
+    const first = new Parameter(uniform(1, LONG));
+    const second = new Parameter(uniform(2, LONG), { grad: first.data });
+    return {
+      params: [first, second],
+      setGrads: (k) => (first.grad as FloatArray).set(uniform(100 + k, LONG)),
+    };
+  }
+
+  /**
+   * Builds two parameters that share one buffer with the first gradient.
+   * The second gradient straddles the first parameter's data and gradient.
+   */
+  function gradStraddlesData(): Aliased {
+    const buffer = uniform(3, 3 * LONG);
+    const half = Math.floor(LONG / 2);
+    const first = new Parameter(buffer.subarray(0, LONG), {
+      grad: buffer.subarray(LONG, 2 * LONG),
+    });
+    const second = new Parameter(buffer.subarray(2 * LONG), {
+      grad: buffer.subarray(half, half + LONG),
+    });
+    return {
+      params: [first, second],
+      setGrads: (k) => (first.grad as FloatArray).set(uniform(200 + k, LONG)),
+    };
+  }
+
+  for (const algorithm of ["sgd", "adam"]) {
+    it(`${algorithm} reads another parameter's data after its update`, () => {
+      const expected = stepAliased("js", algorithm, gradIsEarlierData);
+      const actual = stepAliased("wasm", algorithm, gradIsEarlierData);
+      expect(worstError(wrap(actual), wrap(expected))).toBeLessThanOrEqual(
+        TOLERANCE,
+      );
+    });
+
+    it(`${algorithm} reads a gradient half over earlier data`, () => {
+      const expected = stepAliased("js", algorithm, gradStraddlesData);
+      const actual = stepAliased("wasm", algorithm, gradStraddlesData);
+      expect(worstError(wrap(actual), wrap(expected))).toBeLessThanOrEqual(
+        TOLERANCE,
+      );
+    });
+  }
+
+  it("adam reads a subarray of allocated data", () => {
+    const kernels = loadFloat32Kernels()!;
+    /** Builds two parameters, the second with elements [4, LONG + 4) of the first one's data as its gradient. */
+    const build = (allocated: boolean) => (): Aliased => {
+      const first = allocated
+        ? Parameter.allocate(LONG + 8)
+        : new Parameter(new Float32Array(LONG + 8));
+      first.data.set(uniform(4, LONG + 8));
+      const second = new Parameter(uniform(5, LONG));
+      return {
+        params: [first, second],
+        setGrads: (k) => {
+          (first.grad as FloatArray).set(uniform(300 + k, LONG + 8));
+          second.grad = first.data.subarray(4, LONG + 4) as Float32Array;
+        },
+      };
+    };
+    const expected = stepAliased("js", "adam", build(false));
+    // Room for every block the steps allocate, so that no step grows the
+    // memory and detaches the subarray.
+    Parameter.allocate(16 * LONG).dispose();
+    const generation = kernels.arena.generation;
+    const actual = stepAliased("wasm", "adam", build(true));
+    expect(kernels.arena.generation).toBe(generation);
+    expect(worstError(wrap(actual), wrap(expected))).toBeLessThanOrEqual(
+      TOLERANCE,
+    );
   });
 });
 

@@ -153,8 +153,6 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   private readonly skipNonFinite: boolean;
   private readonly onWarning: (message: string) => void;
   private readonly warned = new Set<string>();
-  /** The float32 gradients of the current step, in an array kept so a step allocates none. */
-  private readonly stepGradients: Float32Array[] = [];
   private readonly specEntries: ReadonlyArray<readonly [string, OptionSpec]>;
 
   protected constructor(
@@ -293,22 +291,20 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
    * @returns The kernels, or null when no float32 parameter has a gradient or the backend is js.
    */
   private beginKernelStep(): ReturnType<typeof activeFloat32Kernels> {
-    const grads = this.stepGradients;
-    grads.length = 0;
+    const kernels = this.hasFloat32Gradient() ? activeFloat32Kernels() : null;
+    kernels?.beginStep(this.paramGroups);
+    return kernels;
+  }
+
+  /** Tells whether a float32 parameter has a float32 gradient. */
+  private hasFloat32Gradient(): boolean {
     for (const group of this.paramGroups) {
-      for (const param of group.params) {
-        if (
-          param.grad instanceof Float32Array &&
-          param.data instanceof Float32Array
-        )
-          grads.push(param.grad);
+      for (const { data, grad } of group.params) {
+        if (data instanceof Float32Array && grad instanceof Float32Array)
+          return true;
       }
     }
-    const kernels = grads.length === 0 ? null : activeFloat32Kernels();
-    kernels?.beginStep(grads);
-    // Release the arrays: the optimizer should not keep a step's gradients alive.
-    grads.length = 0;
-    return kernels;
+    return false;
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { FloatArray } from "../parameter.js";
+import type { FloatArray, Parameter } from "../parameter.js";
 import { KERNELS_WASM_BASE64 } from "./kernels.generated.js";
 import { Arena, type Float32Block } from "./memory.js";
 import { ResidentRecords } from "./resident.js";
@@ -91,6 +91,12 @@ export class Float32Kernels {
   private readonly staged = new Map<Float32Array, number>();
   /** Elements of `staging` in use in the current step. */
   private stagingUsed = 0;
+  /** Whether a step is open (from {@link beginStep} to {@link endStep}). Gradients are staged only then. */
+  private stepOpen = false;
+  /** Counts the steps begun, so that marks in `dataBuffers` from earlier steps read as stale. */
+  private stepNumber = 0;
+  /** The last step in which each buffer held the data of a parameter that the step updates. */
+  private readonly dataBuffers = new WeakMap<ArrayBufferLike, number>();
 
   constructor(exports: KernelExports) {
     this.exports = exports;
@@ -226,22 +232,44 @@ export class Float32Kernels {
   }
 
   /**
-   * Starts an optimizer step over `grads`, the float32 gradients it will
-   * check and update with. It clears the copies of the previous step and
-   * makes room to copy every gradient outside descent's memory once:
-   * {@link firstNonFinite} copies each into that room as it checks it, and
-   * the kernels then read the copy instead of copying the gradient again.
-   * Gradients past {@link STAGING_LIMIT} elements in all, or past what the
-   * memory can hold, are copied at each use instead.
+   * Starts an optimizer step over the parameters in `groups`. It clears the
+   * copies of the previous step and makes room to copy each float32
+   * gradient outside descent's memory once: {@link firstNonFinite} copies
+   * it into that room as it checks it, and the kernels then read the copy
+   * instead of copying the gradient again.
+   *
+   * Some gradients are copied at each use instead: those past
+   * {@link STAGING_LIMIT} elements in all or past what the memory can hold,
+   * and those that may overlap an array the step writes. A gradient in the
+   * buffer of a stepping parameter's data, or in descent's memory (where
+   * parameters and state live), may change when an earlier parameter is
+   * updated, and the kernels must read the new values, as the TypeScript
+   * loops do.
    *
    * This may grow the memory, which detaches every view of it.
    */
-  beginStep(grads: readonly Float32Array[]): void {
+  beginStep(
+    groups: readonly { readonly params: readonly Parameter[] }[],
+  ): void {
     this.endStep();
+    this.stepNumber += 1;
+    this.stepOpen = true;
+    for (const group of groups) {
+      for (const param of group.params) {
+        if (param.grad !== null && ArrayBuffer.isView(param.data))
+          this.dataBuffers.set(param.data.buffer, this.stepNumber);
+      }
+    }
     let elements = 0;
-    for (const grad of grads) {
-      if (this.arena.blockOf(grad) === undefined)
-        elements += roundUpToVector(grad.length);
+    for (const group of groups) {
+      for (const { data, grad } of group.params) {
+        if (
+          data instanceof Float32Array &&
+          grad instanceof Float32Array &&
+          this.isStageable(grad)
+        )
+          elements += roundUpToVector(grad.length);
+      }
     }
     const capacity = Math.min(elements, STAGING_LIMIT);
     if (capacity === 0) return;
@@ -250,10 +278,11 @@ export class Float32Kernels {
     this.staging = this.arena.allocate(capacity);
   }
 
-  /** Clears the gradient copies of the current step, so no later step reads them. */
+  /** Ends the step: clears its gradient copies, so no later step or call reads them. */
   endStep(): void {
     this.staged.clear();
     this.stagingUsed = 0;
+    this.stepOpen = false;
   }
 
   /** Frees the staging block; the next step that needs one allocates it again. */
@@ -265,9 +294,9 @@ export class Float32Kernels {
 
   /**
    * Returns the index of the first NaN or ±Infinity in `values`, or -1.
-   * Within a step (see {@link beginStep}), an array outside descent's memory
-   * is copied into the step's staging block as it is checked, and the
-   * kernels read that copy.
+   * Within a step (see {@link beginStep}), an array that the step may stage
+   * is copied into its staging block as it is checked, and the kernels read
+   * that copy.
    */
   firstNonFinite(values: Float32Array): number {
     const check = this.exports.first_non_finite;
@@ -276,7 +305,12 @@ export class Float32Kernels {
     if (this.staged.has(values)) return -1;
     const room = roundUpToVector(values.length);
     const staging = this.staging;
-    if (staging !== null && this.stagingUsed + room <= staging.length) {
+    if (
+      staging !== null &&
+      this.stepOpen &&
+      this.stagingUsed + room <= staging.length &&
+      this.isStageable(values)
+    ) {
       const first = this.stagingUsed;
       const view = staging.view();
       for (let start = 0; start < values.length; start += CHUNK) {
@@ -327,6 +361,19 @@ export class Float32Kernels {
         "Float32Kernels.stream: every array must be a view from the kernels' memory.",
       );
     return block.offset;
+  }
+
+  /**
+   * Tells whether the open step may copy `grad` once and read the copy: it
+   * lies outside descent's memory and shares no buffer with the data of a
+   * parameter that the step updates.
+   */
+  private isStageable(grad: Float32Array): boolean {
+    const buffer = grad.buffer;
+    return (
+      buffer !== this.arena.buffer &&
+      this.dataBuffers.get(buffer) !== this.stepNumber
+    );
   }
 
   /** Returns the byte address of `grad` or of its copy in this step's staging block, if either exists. */
