@@ -95,11 +95,14 @@ export class Parameter {
    * costs on each step. Without WebAssembly SIMD in the engine, or if the
    * memory is full, it uses ordinary Float32Arrays and works the same.
    *
-   * @remarks The memory grows when parameters are allocated and when an
+   * @remarks The memory grows when parameters are allocated, when an
    *   optimizer creates or loads state (its first step, and the step after
-   *   `loadStateDict`), and growing it detaches every array viewing it. So
-   *   read `param.data` and `param.grad` afresh rather than keeping the arrays
-   *   across those calls; the properties always hold live arrays.
+   *   `loadStateDict`), and when a step needs more room to copy gradients
+   *   held in ordinary Float32Arrays (the first such step, and the first
+   *   after `dispose()` freed that room). Growing it detaches every array
+   *   viewing it. So read `param.data` and `param.grad` afresh rather than
+   *   keeping the arrays across those calls; the properties always hold
+   *   live arrays.
    *   Assigning another array to `data` or `grad` (also `zeroGrad(true)`)
    *   gives up that array's place in the memory. {@link dispose} frees the
    *   memory at once, and garbage collection frees it eventually.
