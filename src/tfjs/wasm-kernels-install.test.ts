@@ -1,10 +1,15 @@
 import {
   BatchMatMul,
   Conv2DBackpropFilter,
+  Conv3DBackpropFilterV2,
+  Conv3DBackpropInputV2,
   DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput,
   type KernelFunc,
+  MaxPool3D,
+  MaxPool3DGrad,
   MaxPoolGrad,
+  UnsortedSegmentSum,
   getKernel,
   registerKernel,
 } from "@tensorflow/tfjs-core";
@@ -30,9 +35,19 @@ describe("installWasmTrainingKernels before the backend", () => {
 
     await import("@tensorflow/tfjs-backend-wasm");
     const stock = getKernel(BatchMatMul, "wasm");
-    const stockMaxPoolGrad = getKernel(MaxPoolGrad, "wasm");
     expect(stock).toBeDefined();
-    expect(stockMaxPoolGrad).toBeDefined();
+    expect(getKernel(UnsortedSegmentSum, "wasm")).toBeUndefined();
+    const replaced = [
+      MaxPoolGrad,
+      MaxPool3D,
+      MaxPool3DGrad,
+      Conv3DBackpropInputV2,
+      Conv3DBackpropFilterV2,
+    ];
+    const stockReplaced = replaced.map((name) => getKernel(name, "wasm"));
+    stockReplaced.forEach((kernel, i) => {
+      expect(kernel, replaced[i]).toBeDefined();
+    });
     // A kernel the backend already has stays, as from a later backend version.
     const own: KernelFunc = () => {
       throw new Error("not called");
@@ -54,8 +69,11 @@ describe("installWasmTrainingKernels before the backend", () => {
     expect(getKernel(BatchMatMul, "wasm")?.kernelFunc).not.toBe(
       stock?.kernelFunc,
     );
-    expect(getKernel(MaxPoolGrad, "wasm")?.kernelFunc).not.toBe(
-      stockMaxPoolGrad?.kernelFunc,
-    );
+    expect(getKernel(UnsortedSegmentSum, "wasm")).toBeDefined();
+    replaced.forEach((name, i) => {
+      expect(getKernel(name, "wasm")?.kernelFunc, name).not.toBe(
+        stockReplaced[i]?.kernelFunc,
+      );
+    });
   });
 });

@@ -3,8 +3,12 @@ import {
   Conv2D,
   Conv2DBackpropFilter,
   type Conv2DBackpropFilterAttrs,
+  Conv3DBackpropFilterV2,
+  Conv3DBackpropInputV2,
   DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput,
+  MaxPool3D,
+  MaxPool3DGrad,
   MaxPoolGrad,
   type KernelConfig,
   type KernelFunc,
@@ -12,6 +16,7 @@ import {
   Slice,
   type TensorInfo,
   Transpose,
+  UnsortedSegmentSum,
   _FusedMatMul,
   backend_util,
   getKernel,
@@ -21,10 +26,16 @@ import {
 } from "@tensorflow/tfjs-core";
 
 import {
+  conv3DBackpropFilterV2,
+  conv3DBackpropInputV2,
+} from "./wasm-conv3d-kernels.js";
+import {
   depthwiseConv2dBackpropFilter,
   depthwiseConv2dBackpropInput,
   maxPoolGrad,
+  unsortedSegmentSum,
 } from "./wasm-loop-kernels.js";
+import { maxPool3D, maxPool3DGrad } from "./wasm-pool3d-kernels.js";
 
 /**
  * Training fixes for the TF.js WebAssembly backend (tfjs-backend-wasm 4.22).
@@ -40,12 +51,20 @@ import {
  * - It has neither gradient kernel of a depthwise convolution
  *   (`DepthwiseConv2dNativeBackpropFilter`, `...BackpropInput`), which
  *   depthwise and separable convolution layers need.
- * - Its `MaxPoolGrad` passes no gradient through a pooling window without a
- *   positive value, as after batch normalisation or a linear layer.
+ * - It has no `UnsortedSegmentSum`, which the gradient of `tf.gather`, and
+ *   so of an embedding layer, needs.
+ * - Its `MaxPoolGrad`, `MaxPool3D` and `MaxPool3DGrad` mishandle pooling
+ *   windows without a positive value, as after batch normalisation or a
+ *   linear layer: no gradient, or the smallest positive float as the
+ *   maximum.
+ * - Its 3-D convolution gradients (`Conv3DBackpropInputV2`,
+ *   `Conv3DBackpropFilterV2`) are wrong with a stride above 1 or "same"
+ *   padding.
  *
- * The kernels for the last two are loops in JavaScript, in
- * `wasm-loop-kernels.ts`, that give the cpu backend's results bit for bit
- * (at dilation 1 for depthwise convolutions).
+ * All kernels but the first two are loops in JavaScript, in
+ * `wasm-loop-kernels.ts`, `wasm-pool3d-kernels.ts` and
+ * `wasm-conv3d-kernels.ts`, that give the cpu backend's results bit for bit,
+ * with the exceptions their files list.
  */
 
 type Backend = Parameters<KernelFunc>[0]["backend"] & {
@@ -182,27 +201,52 @@ const ADDED_KERNELS: Array<[string, KernelFunc]> = [
   [Conv2DBackpropFilter, conv2dBackpropFilter as KernelFunc],
   [DepthwiseConv2dNativeBackpropFilter, depthwiseConv2dBackpropFilter],
   [DepthwiseConv2dNativeBackpropInput, depthwiseConv2dBackpropInput],
+  [UnsortedSegmentSum, unsortedSegmentSum],
+];
+
+/** Kernels that give wrong results in tfjs-backend-wasm 4.22, replaced. */
+const REPLACED_KERNELS: Array<[string, KernelFunc]> = [
+  [MaxPoolGrad, maxPoolGrad],
+  [MaxPool3D, maxPool3D],
+  [MaxPool3DGrad, maxPool3DGrad],
+  [Conv3DBackpropInputV2, conv3DBackpropInputV2],
+  [Conv3DBackpropFilterV2, conv3DBackpropFilterV2],
 ];
 
 let installed = false;
 
 /**
- * Patches the wasm backend for training. It replaces the matrix-product
- * kernels (`BatchMatMul`, `_FusedMatMul`) with ones that transpose
- * explicitly and `MaxPoolGrad` with one that handles windows without a
- * positive value. It adds `Conv2DBackpropFilter`,
- * `DepthwiseConv2dNativeBackpropFilter` and
- * `DepthwiseConv2dNativeBackpropInput` where the backend lacks them. Training
- * on the wasm backend, with `model.fit` or a loop of its own, then runs its
- * dense-layer gradients several times faster. It can train `conv2d`,
- * `depthwiseConv2d` and `separableConv2d` layers, and max pooling's
- * gradient is right whatever the sign of the pooled values.
+ * Patches the wasm backend (tfjs-backend-wasm 4.22) for training. It
+ * replaces these kernels:
+ *
+ * - `BatchMatMul` and `_FusedMatMul`, with ones that transpose an operand
+ *   explicitly before a plain product, so dense-layer gradients run several
+ *   times faster;
+ * - `MaxPoolGrad`, `MaxPool3D` and `MaxPool3DGrad`, with ones that are right
+ *   for pooling windows without a positive value;
+ * - `Conv3DBackpropInputV2` and `Conv3DBackpropFilterV2`, with ones that are
+ *   right for every stride and padding.
+ *
+ * It adds `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter`,
+ * `DepthwiseConv2dNativeBackpropInput` and `UnsortedSegmentSum` where the
+ * backend lacks them. Training on the wasm backend, with `model.fit` or a
+ * loop of its own, can then use `conv2d`, `conv3d`, `depthwiseConv2d`,
+ * `separableConv2d` and `embedding` layers and `tf.gather`, with max
+ * pooling right whatever the sign of the pooled values.
  *
  * Call it after importing `@tensorflow/tfjs-backend-wasm`, before or after
  * `tf.setBackend("wasm")`. The changes apply to every later kernel call,
- * and later calls of this function do nothing. Depthwise convolutions train
- * in channels-last (NHWC) layout only, and without dilation because
- * tfjs-core 4.22's depthwise gradient rejects dilations above 1.
+ * and later calls of this function do nothing.
+ *
+ * @remarks Depthwise convolutions train in channels-last (NHWC) layout
+ * only, and without dilation because tfjs-core 4.22's depthwise gradient
+ * rejects dilations above 1. `UnsortedSegmentSum` takes 1-D segment ids
+ * only. Still wrong on the wasm backend afterwards: `Dilation2D`, its
+ * gradients and `MaxPoolWithArgmax` for windows without a positive value,
+ * and a fused matrix product with bias of rank-3 operands with a batch of
+ * 2 or more. Still missing: `Einsum`, complex numbers and FFTs, and ragged
+ * tensors. None of these is used by the layers that tfjs-layers 4.22
+ * exports.
  * @throws Error, changing nothing, if the wasm backend's kernels are not
  *   registered yet because its package was not imported.
  * @example
@@ -243,12 +287,10 @@ export function installWasmTrainingKernels(): void {
     registerKernel(replacement);
   }
 
-  if (registered.has(MaxPoolGrad)) unregisterKernel(MaxPoolGrad, WASM);
-  registerKernel({
-    kernelName: MaxPoolGrad,
-    backendName: WASM,
-    kernelFunc: maxPoolGrad,
-  });
+  for (const [kernelName, kernelFunc] of REPLACED_KERNELS) {
+    if (registered.has(kernelName)) unregisterKernel(kernelName, WASM);
+    registerKernel({ kernelName, backendName: WASM, kernelFunc });
+  }
 
   for (const [kernelName, kernelFunc] of ADDED_KERNELS) {
     if (!registered.has(kernelName)) {

@@ -1,28 +1,33 @@
 import {
+  type DataType,
   type DepthwiseConv2dNativeBackpropFilterAttrs,
   type DepthwiseConv2dNativeBackpropInputAttrs,
   type KernelFunc,
   type MaxPoolGradAttrs,
   type TensorInfo,
+  type UnsortedSegmentSumAttrs,
   backend_util,
+  util,
 } from "@tensorflow/tfjs-core";
 
 /**
  * Kernels for the TF.js WebAssembly backend (tfjs-backend-wasm 4.22) written
- * as plain loops over the backend's heap: the two gradients of a depthwise
- * convolution, which the backend lacks, and a max-pooling gradient to
- * replace the backend's own. Each sum runs in float64 in the order of
+ * as plain loops over the backend's heap. The backend lacks three of them:
+ * the two gradients of a depthwise convolution and the segment sum of a
+ * gather's gradient. The fourth, a max-pooling gradient, replaces the
+ * backend's own. Each sum runs in float64 in the order of
  * tfjs-backend-cpu 4.22's kernel, so the results equal that backend's bit
- * for bit. The exception is a depthwise dilation above 1: these kernels
- * apply it, while tfjs-backend-cpu 4.22's ignore it (TF.js's own gradient
- * never requests one).
+ * for bit. The exceptions are a depthwise dilation above 1, which these
+ * kernels apply while tfjs-backend-cpu 4.22's ignore it (TF.js's own
+ * gradient never requests one), and a segment sum of non-finite values
+ * (see `unsortedSegmentSum`).
  */
 
-type KernelArgs = Parameters<KernelFunc>[0];
+export type KernelArgs = Parameters<KernelFunc>[0];
 
 /** The parts of tfjs-backend-wasm's BackendWasm these kernels use. */
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: "float32"): TensorInfo;
+export interface WasmBackend {
+  makeOutput(shape: number[], dtype: DataType): TensorInfo;
   typedArrayFromHeap(tensor: TensorInfo): backend_util.TypedArray;
 }
 
@@ -337,4 +342,55 @@ export function maxPoolGrad({
   }
   for (let i = 0; i < sums.length; i++) dxValues[i] = sums[i];
   return dx;
+}
+
+/**
+ * Computes a segment sum: row i of x, x[i, ...], is added to output row
+ * segmentIds[i], giving an output of shape [numSegments, ...x.shape[1:]].
+ * Rows whose id lies outside [0, numSegments) are dropped, as
+ * tfjs-backend-cpu 4.22 drops them (TensorFlow drops negative ids and raises
+ * an error for the others), and a segment without rows is 0. A gather's
+ * gradient is one, so `tf.gather` and embedding layers need it to train.
+ *
+ * The result equals tfjs-backend-cpu 4.22's for finite x. That kernel
+ * multiplies all of x by a 0/1 mask per segment, so a NaN or infinity in a
+ * row turns its column to NaN in every segment. Here it reaches only its
+ * own segment, as in TensorFlow's kernel, which adds row by row.
+ */
+export function unsortedSegmentSum({
+  inputs,
+  backend,
+  attrs,
+}: KernelArgs): TensorInfo {
+  const x = inputs.x!;
+  const segmentIds = inputs.segmentIds!;
+  const { numSegments } = attrs as unknown as UnsortedSegmentSumAttrs;
+  if (segmentIds.shape.length !== 1 || segmentIds.shape[0] !== x.shape[0]) {
+    throw new Error(
+      `UnsortedSegmentSum on the wasm backend: segmentIds must be 1-D with ` +
+        `one id per row of x (${x.shape[0] ?? "x is a scalar"}), got shape ` +
+        `[${segmentIds.shape}]. Reshape x to [ids, ...] and the ids to 1-D.`,
+    );
+  }
+  const rowShape = x.shape.slice(1);
+  const rowSize = util.sizeFromShape(rowShape);
+
+  const wasm = backend as unknown as WasmBackend;
+  const out = wasm.makeOutput([numSegments, ...rowShape], x.dtype);
+  const outValues = wasm.typedArrayFromHeap(out);
+  const xValues = wasm.typedArrayFromHeap(x);
+  const ids = wasm.typedArrayFromHeap(segmentIds);
+
+  // Each segment's sum adds its rows in ascending order, as the cpu
+  // backend's does, and rounds once.
+  const sums = new Float64Array(outValues.length);
+  for (let row = 0; row < ids.length; row++) {
+    const segment = ids[row];
+    if (segment < 0 || segment >= numSegments) continue;
+    const outBase = segment * rowSize;
+    const xBase = row * rowSize;
+    for (let j = 0; j < rowSize; j++) sums[outBase + j] += xValues[xBase + j];
+  }
+  outValues.set(sums);
+  return out;
 }
