@@ -5,7 +5,11 @@ import {
   backend_util,
 } from "@tensorflow/tfjs-core";
 
-import type { KernelArgs, WasmBackend } from "./wasm-loop-kernels.js";
+import {
+  type KernelArgs,
+  type WasmBackend,
+  outputRangeOfTap,
+} from "./wasm-loop-kernels.js";
 
 /**
  * The two gradients of a 3-D convolution for the TF.js WebAssembly backend
@@ -95,22 +99,6 @@ function outputRangeOfInput(
   const reach = xIndex + padBefore;
   const min = Math.max(0, Math.ceil((reach - filterSize + 1) / stride));
   return [min, Math.min(outSize, (reach + 1) / stride)];
-}
-
-/**
- * Returns the output pixels [min, end) along one axis whose window's tap
- * wIndex lies inside the input. The end need not be a whole number.
- */
-function outputRangeOfTap(
-  wIndex: number,
-  stride: number,
-  padBefore: number,
-  inSize: number,
-  outSize: number,
-): [number, number] {
-  // 0 ≤ yIndex·s + wIndex − padBefore < inSize.
-  const min = Math.max(0, Math.ceil((padBefore - wIndex) / stride));
-  return [min, Math.min(outSize, (inSize + padBefore - wIndex) / stride)];
 }
 
 /**
@@ -245,25 +233,22 @@ export function conv3DBackpropFilterV2({
   const sums = new Float64Array(tapSize);
   for (let wDepth = 0; wDepth < filterDepth; wDepth++) {
     const [depthMin, depthEnd] = outputRangeOfTap(
-      wDepth,
+      wDepth - front,
       strideDepth,
-      front,
       inDepth,
       outDepth,
     );
     for (let wRow = 0; wRow < filterHeight; wRow++) {
       const [rowMin, rowEnd] = outputRangeOfTap(
-        wRow,
+        wRow - top,
         strideHeight,
-        top,
         inHeight,
         outHeight,
       );
       for (let wCol = 0; wCol < filterWidth; wCol++) {
         const [colMin, colEnd] = outputRangeOfTap(
-          wCol,
+          wCol - left,
           strideWidth,
-          left,
           inWidth,
           outWidth,
         );

@@ -33,6 +33,22 @@ export interface WasmBackend {
 
 type Shape4D = [number, number, number, number];
 
+/**
+ * Returns the output positions [min, end) along one axis that read the
+ * input at y·stride + offset inside [0, inSize), for a filter tap whose
+ * offset is its position (times the dilation) less the padding before the
+ * axis. The end need not be a whole number.
+ */
+export function outputRangeOfTap(
+  offset: number,
+  stride: number,
+  inSize: number,
+  outSize: number,
+): [number, number] {
+  const min = Math.max(0, Math.ceil(-offset / stride));
+  return [min, Math.min(outSize, (inSize - offset) / stride)];
+}
+
 /*
  * Depthwise convolution. The input x is [N, H, W, C], the filter w
  * [FH, FW, C, M] and the output gradient dy [N, OH, OW, C·M]. With stride s,
@@ -136,13 +152,20 @@ export function depthwiseConv2dBackpropFilter({
   const sums = new Float64Array(outChannels);
   for (let wRow = 0; wRow < filterHeight; wRow++) {
     const rowOffset = wRow * dilationHeight - top;
-    // Output rows whose input row 0 ≤ yRow·s + rowOffset < inHeight.
-    const yRowMin = Math.max(0, Math.ceil(-rowOffset / strideHeight));
-    const yRowEnd = Math.min(outHeight, (inHeight - rowOffset) / strideHeight);
+    const [yRowMin, yRowEnd] = outputRangeOfTap(
+      rowOffset,
+      strideHeight,
+      inHeight,
+      outHeight,
+    );
     for (let wCol = 0; wCol < filterWidth; wCol++) {
       const colOffset = wCol * dilationWidth - left;
-      const yColMin = Math.max(0, Math.ceil(-colOffset / strideWidth));
-      const yColEnd = Math.min(outWidth, (inWidth - colOffset) / strideWidth);
+      const [yColMin, yColEnd] = outputRangeOfTap(
+        colOffset,
+        strideWidth,
+        inWidth,
+        outWidth,
+      );
       sums.fill(0);
       for (let n = 0; n < batchSize; n++) {
         for (let yRow = yRowMin; yRow < yRowEnd; yRow++) {
