@@ -168,9 +168,9 @@ const CACHED_LENGTH = 16384;
 const OVERHEAD_LENGTH = 16;
 
 /**
- * Fewest samples of the cached and fixed-cost steps. Each sample lasts
- * only `sampleMs`, and another process running during all of a few
- * samples can inflate the cached time severalfold.
+ * Minimum number of samples of the cached and fixed-cost steps. Each
+ * sample lasts only `sampleMs`, and another process running during all of
+ * a few samples can inflate the cached time severalfold.
  */
 const CACHED_REPEATS = 15;
 
@@ -182,12 +182,7 @@ const ROOT_DIVIDE_LENGTH = 4096;
  * @throws Error where WebAssembly SIMD is unavailable, since the wasm modes and the streaming pass need it.
  */
 export function runOptimizerBench(settings: BenchSettings): BenchResult[] {
-  const kernels = loadFloat32Kernels();
-  if (kernels === null) {
-    throw new Error(
-      "descent bench: this JavaScript engine has no WebAssembly SIMD, so the kernels cannot be timed.",
-    );
-  }
+  const kernels = requireKernels();
   const results: BenchResult[] = [];
   const cachedByCase = new Map<BenchCase, number>();
   const total =
@@ -233,12 +228,7 @@ export function runOptimizerBench(settings: BenchSettings): BenchResult[] {
  * @throws Error where WebAssembly SIMD is unavailable.
  */
 export function timeRootDivide(settings: BenchSettings): number {
-  const kernels = loadFloat32Kernels();
-  if (kernels === null) {
-    throw new Error(
-      "descent bench: this JavaScript engine has no WebAssembly SIMD, so the kernels cannot be timed.",
-    );
-  }
+  const kernels = requireKernels();
   const arrays = [0, 1, 2].map((k) => {
     const param = Parameter.allocate(ROOT_DIVIDE_LENGTH);
     fillUniform(param.data as Float32Array, k + 1, 1);
@@ -304,6 +294,20 @@ function timeCachedStep(benchCase: BenchCase, settings: BenchSettings): number {
     small.dispose();
     for (const param of params) param.dispose();
   }
+}
+
+/**
+ * Returns the WebAssembly kernels.
+ * @throws Error where WebAssembly SIMD is unavailable.
+ */
+function requireKernels(): Float32Kernels {
+  const kernels = loadFloat32Kernels();
+  if (kernels === null) {
+    throw new Error(
+      "descent bench: this JavaScript engine has no WebAssembly SIMD, so the kernels cannot be timed.",
+    );
+  }
+  return kernels;
 }
 
 /** The three optimizers of one configuration, over equal parameters. */
