@@ -587,7 +587,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
 
   /**
    * Finds the first scalar that the state of a parameter with `step` steps
-   * lacks or holds outside its valid range. Adapters that restore state
+   * lacks, or whose value lies outside its valid range. Adapters that restore state
    * without {@link loadStateDict}, such as descent/tfjs, check it with this.
    * @returns The scalar's name, its value (`undefined` when missing) and its
    *   valid range in words, such as "a number in [0, 1)"; or undefined when

@@ -225,12 +225,12 @@ export class DescentOptimizer extends tf.Optimizer {
    * variable loaded into a model whose name TF.js made unique with a suffix
    * such as `_1` also matches the saved name without that suffix.
    *
-   * A variable the weights hold no state for starts afresh, as a parameter
-   * missing from a state dict does in PyTorch's `load_state_dict`: it had
-   * not been updated when the weights were saved, or it is new, like a
-   * classifier head added for fine-tuning. When such a variable is first
-   * updated while loaded state for other names is still unmatched, the
-   * optimizer sends one warning to `onWarning`.
+   * A variable the weights contain no state for starts afresh, as a
+   * parameter missing from a state dict does in PyTorch's `load_state_dict`.
+   * Either it had not been updated when the weights were saved, or it is
+   * new, like a classifier head added for fine-tuning. When such a variable
+   * is first updated while loaded state for other names is still
+   * unmatched, the optimizer sends one warning to `onWarning`.
    *
    * Everything is checked before anything is replaced. The given tensors are
    * copied, so the caller may dispose them.

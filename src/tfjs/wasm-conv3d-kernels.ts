@@ -15,10 +15,9 @@ import {
  * The two gradients of a 3-D convolution for the TF.js WebAssembly backend
  * (tfjs-backend-wasm 4.22), as loops over the backend's heap, to replace
  * the backend's `Conv3DBackpropInputV2` and `Conv3DBackpropFilterV2`. In
- * tfjs-backend-wasm 4.22 those give wrong input gradients with a stride
- * above 1 or "same" padding, wrong filter gradients with a stride above 1,
- * and at times wrong input gradients for other shapes too, changing from
- * one call to the next. Their C++ source
+ * tfjs-backend-wasm 4.22 the input gradient is wrong with a stride above 1
+ * or "same" padding, and at times for other shapes too, changing from one
+ * call to the next. The filter gradient is wrong with a stride above 1. Their C++ source
  * (`src/cc/conv3d_impl.h`) finds the output pixels that meet an input
  * pixel or a filter tap with integer division that rounds towards zero
  * where a negative offset needs it rounded down, and the input gradient's
@@ -104,7 +103,7 @@ function outputRangeOfInput(
 /**
  * Computes a 3-D convolution's input gradient,
  *   dx[n, xDepth, xRow, xCol, c] = Σ_{yDepth, yRow, yCol, k} dy[n, yDepth, yRow, yCol, k] · w[wDepth, wRow, wCol, c, k],
- * over the output pixels whose window holds the input pixel.
+ * over the output pixels whose window contains the input pixel.
  */
 export function conv3DBackpropInputV2({
   inputs,

@@ -41,9 +41,9 @@ function convModel(): tfl.LayersModel {
 }
 
 /**
- * A depthwise and a separable convolution with channel multiplier 2, with
- * batch normalisation and max pooling between them, so that some pooling
- * windows contain no positive value.
+ * Builds a depthwise and a separable convolution with channel multiplier 2,
+ * with batch normalisation and max pooling between them, so that some
+ * pooling windows contain no positive value.
  */
 function depthwiseModel(): tfl.LayersModel {
   const model = tfl.sequential({
@@ -80,8 +80,8 @@ function depthwiseModel(): tfl.LayersModel {
 }
 
 /**
- * An embedding feeding an LSTM, so training needs the gather's gradient and
- * goes through the recurrent layer's gradients.
+ * Builds an embedding feeding an LSTM, so training needs the gather's
+ * gradient and goes through the recurrent layer's gradients.
  */
 function embeddingModel(): tfl.LayersModel {
   const model = tfl.sequential({
@@ -115,9 +115,9 @@ function embeddingModel(): tfl.LayersModel {
 }
 
 /**
- * A 3-D convolution with stride 2 and "same" padding, then 3-D max pooling.
- * The convolution's bias starts at -1, so that many pooling windows contain
- * no positive value.
+ * Builds a 3-D convolution with stride 2 and "same" padding, then 3-D max
+ * pooling. The convolution's bias starts at -1, so that many pooling
+ * windows contain no positive value.
  */
 function conv3dModel(): tfl.LayersModel {
   const model = tfl.sequential({

@@ -147,9 +147,9 @@ export function resolveSettings(flags: LandscapeFlags): LandscapeSettings {
 }
 
 /**
- * Checks every file that `settings` asks for before any is written: no
- * part of its folder may be a file, the folder must be writable, and the
- * path itself must not be a folder.
+ * Checks every output file that `settings` names before any is written.
+ * No part of its folder may be a file, the folder must be writable, and
+ * the path itself must not be a folder.
  * @throws Error naming the flag, the path and the fix.
  */
 export function checkOutputFiles(settings: LandscapeSettings): void {

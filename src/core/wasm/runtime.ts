@@ -53,7 +53,7 @@ const COEFFICIENT_BYTES = COEFFICIENT_COUNT * 4;
 const CHUNK = 16384;
 
 /**
- * Elements (64 MiB) of the block that holds a step's copies of gradients
+ * Elements (64 MiB) of the block that contains a step's copies of gradients
  * from outside descent's memory. Gradients past it are copied piece by
  * piece twice per step, once for the finiteness check and once for the
  * kernel, as when the memory is full.
