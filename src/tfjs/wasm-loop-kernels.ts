@@ -34,10 +34,10 @@ export interface WasmBackend {
 type Shape4D = [number, number, number, number];
 
 /**
- * Returns the output positions [min, end) along one axis that read the
- * input at y·stride + offset inside [0, inSize), for a filter tap whose
- * offset is its position (times the dilation) less the padding before the
- * axis. The end need not be a whole number.
+ * Returns the output positions [min, end) along one axis whose input
+ * position y·stride + offset lies inside [0, inSize). A filter tap's offset
+ * is its position times the dilation, less the padding before the axis.
+ * The end need not be a whole number.
  */
 export function outputRangeOfTap(
   offset: number,
